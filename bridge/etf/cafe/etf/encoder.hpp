@@ -1,0 +1,56 @@
+#pragma once
+
+#include "cafe/etf/term.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace cafe::etf {
+
+/// Lets the distribution layer replace atoms by ATOM_CACHE_REF indexes.
+/// The encoder asks once per atom it writes.
+class atom_ref_lookup {
+public:
+  virtual ~atom_ref_lookup();
+
+  /// The index (0..254) for `x` in the message's distribution header, or -1
+  /// to write the atom in full.
+  virtual int index_of(atom x) const noexcept = 0;
+};
+
+struct encode_options {
+  const atom_ref_lookup* atom_refs = nullptr;
+};
+
+/// Writes terms the way OTP 25-27 `term_to_binary(T, [{minor_version, 2}])`
+/// does (UTF-8 atoms, NEW_FLOAT, NEW_PID, NEWER_REFERENCE, STRING_EXT for
+/// byte lists, the smallest integer form), so output compares byte-exactly
+/// with the BEAM's.
+///
+/// Encoding is two passes: `size` computes the exact length, `write` fills a
+/// caller-provided buffer of that length. A frame thus needs one allocation.
+class encoder {
+public:
+  explicit encoder(encode_options opts = {}) : opts_(opts) {
+  }
+
+  /// Exact number of bytes `write` produces for `x` (without version byte).
+  size_t size(const term& x) const noexcept;
+
+  /// Writes `x` at `out`, which must have room for `size(x)` bytes, and
+  /// returns the position past the last byte written.
+  uint8_t* write(const term& x, uint8_t* out) const noexcept;
+
+  /// Appends the encoding of `x` to `buf` (one resize).
+  void append(const term& x, std::vector<uint8_t>& buf) const;
+
+private:
+  encode_options opts_;
+};
+
+/// `term_to_binary(X, [{minor_version, 2}])`: version byte plus the term.
+std::vector<uint8_t> term_to_binary(const term& x);
+
+} // namespace cafe::etf

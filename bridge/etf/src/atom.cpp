@@ -1,0 +1,210 @@
+#include "cafe/etf/atom.hpp"
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+namespace cafe::etf {
+
+namespace detail {
+
+struct atom_entry {
+  std::string text;
+  size_t hash;
+};
+
+} // namespace detail
+
+namespace {
+
+using detail::atom_entry;
+
+// The table is sharded so that decoders on different threads rarely meet on
+// one lock; lookups of known atoms take only a shared lock.
+constexpr size_t shard_count = 64;
+
+struct shard {
+  std::shared_mutex mtx;
+  std::unordered_map<std::string_view, const atom_entry*> index;
+  std::deque<atom_entry> storage; // stable addresses
+};
+
+struct table {
+  std::array<shard, shard_count> shards;
+  std::atomic<size_t> size{0};
+  std::atomic<size_t> limit{size_t{1} << 20};
+};
+
+table& global_table() {
+  // Never destroyed: atoms may be used from static destructors and
+  // detached threads until the very end of the process.
+  static auto* instance = new table;
+  return *instance;
+}
+
+// Recently seen atoms per thread, so that decoding the same atoms over and
+// over (the common case on a connection) takes no lock at all.
+struct thread_cache {
+  static constexpr size_t slots = 512;
+  std::array<const atom_entry*, slots> entries{};
+};
+
+thread_local thread_cache tl_cache;
+
+/// Validates UTF-8 as Erlang does for atoms: well-formed, no surrogates, at
+/// most `atom::max_chars` code points.
+bool valid_atom_utf8(std::string_view text) noexcept {
+  size_t chars = 0;
+  auto p = reinterpret_cast<const unsigned char*>(text.data());
+  auto end = p + text.size();
+  while (p < end) {
+    unsigned char c = *p;
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++p;
+      ++chars;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) < n)
+      return false;
+    for (size_t i = 1; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static constexpr uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    p += n;
+    ++chars;
+  }
+  return chars <= atom::max_chars;
+}
+
+expected<const atom_entry*, errc> intern(std::string_view text) noexcept {
+  auto h = std::hash<std::string_view>{}(text);
+  auto& slot = tl_cache.entries[h % thread_cache::slots];
+  if (slot != nullptr && slot->hash == h && slot->text == text)
+    return slot;
+  auto& tbl = global_table();
+  auto& sh = tbl.shards[h % shard_count];
+  {
+    std::shared_lock guard{sh.mtx};
+    if (auto i = sh.index.find(text); i != sh.index.end()) {
+      slot = i->second;
+      return i->second;
+    }
+  }
+  std::unique_lock guard{sh.mtx};
+  if (auto i = sh.index.find(text); i != sh.index.end()) {
+    slot = i->second;
+    return i->second;
+  }
+  if (tbl.size.load(std::memory_order_relaxed)
+      >= tbl.limit.load(std::memory_order_relaxed))
+    return unexpected{errc::atom_table_full};
+  try {
+    auto& entry = sh.storage.emplace_back(atom_entry{std::string{text}, h});
+    sh.index.emplace(entry.text, &entry);
+    tbl.size.fetch_add(1, std::memory_order_relaxed);
+    slot = &entry;
+    return &entry;
+  } catch (const std::bad_alloc&) {
+    return unexpected{errc::atom_table_full};
+  }
+}
+
+const atom_entry* empty_entry() {
+  static const atom_entry* entry = *intern(std::string_view{});
+  return entry;
+}
+
+} // namespace
+
+atom::atom() noexcept : entry_(empty_entry()) {
+  // nop
+}
+
+atom::atom(std::string_view text) {
+  auto res = make(text);
+  if (!res)
+    throw std::invalid_argument(std::string{"invalid atom: "}
+                                + std::string{to_string(res.error())});
+  entry_ = res->entry_;
+}
+
+expected<atom, errc> atom::make(std::string_view text) noexcept {
+  if (text.size() > max_bytes || !valid_atom_utf8(text))
+    return unexpected{errc::bad_atom};
+  auto res = intern(text);
+  if (!res)
+    return unexpected{res.error()};
+  return atom{*res};
+}
+
+expected<atom, errc> atom::make_latin1(std::string_view text) noexcept {
+  if (text.size() > max_chars)
+    return unexpected{errc::bad_atom};
+  // Latin-1 code points map 1:1 onto Unicode; ASCII needs no conversion.
+  char buf[max_chars * 2];
+  size_t n = 0;
+  for (unsigned char c : text) {
+    if (c < 0x80) {
+      buf[n++] = static_cast<char>(c);
+    } else {
+      buf[n++] = static_cast<char>(0xC0 | (c >> 6));
+      buf[n++] = static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  auto res = intern(std::string_view{buf, n});
+  if (!res)
+    return unexpected{res.error()};
+  return atom{*res};
+}
+
+size_t atom::table_size() noexcept {
+  return global_table().size.load();
+}
+
+size_t atom::table_limit() noexcept {
+  return global_table().limit.load();
+}
+
+void atom::table_limit(size_t n) noexcept {
+  global_table().limit.store(n);
+}
+
+std::string_view atom::text() const noexcept {
+  return entry_->text;
+}
+
+size_t atom::hash() const noexcept {
+  return entry_->hash;
+}
+
+std::strong_ordering operator<=>(atom x, atom y) noexcept {
+  if (x.entry_ == y.entry_)
+    return std::strong_ordering::equal;
+  // UTF-8 byte order is code point order, which is how Erlang orders atoms.
+  return x.text().compare(y.text()) <=> 0;
+}
+
+} // namespace cafe::etf
