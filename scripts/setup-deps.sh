@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages cafe builds and tests with, by name.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake ninja-build g++ pkg-config ccache clang-format
+  # libraries
+  libcaf-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libboost-program-options1.81-dev
+  libc-ares-dev libssl-dev zlib1g-dev libspdlog-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # real peers for the tests (not the `erlang` metapackage: it pulls in wx)
+  erlang-base erlang-dev erlang-src elixir
+  dnsmasq-base
+  # used by the tests' helper scripts
+  python3 iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=""
+if ((EUID != 0)); then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

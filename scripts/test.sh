@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, as on a fresh Debian 12 machine: installs what it
+# needs, builds, runs every suite (real erl/elixir peers included), then the
+# codec and protocol-core suites again under ASan+UBSan, then the format check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-deps.sh
+
+jobs=$(nproc)
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
+
+# Sanitizer build: only the suites labelled `sanitize` (fuzz, truncation,
+# protocol cores) are built and run here.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCAFE_SANITIZE=address,undefined \
+  -DCAFE_BUILD_APPS=OFF -DCAFE_BUILD_BENCH=OFF
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -j"$jobs" --output-on-failure -L sanitize
+
+scripts/check-format.sh
