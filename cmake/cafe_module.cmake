@@ -20,6 +20,9 @@ function(cafe_add_module name)
   install(TARGETS ${target} EXPORT cafeTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # tests/package checks that every module's headers made it into the package.
+  set_property(GLOBAL APPEND PROPERTY CAFE_MODULE_DIRS
+               ${CMAKE_CURRENT_SOURCE_DIR})
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/cafe
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
     FILES_MATCHING PATTERN "*.hpp")

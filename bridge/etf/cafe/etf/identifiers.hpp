@@ -5,6 +5,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <functional>
 
 namespace cafe::etf {
 
@@ -42,3 +43,22 @@ struct reference {
 };
 
 } // namespace cafe::etf
+
+template <>
+struct std::hash<cafe::etf::pid> {
+  size_t operator()(const cafe::etf::pid& x) const noexcept {
+    auto h = x.node.hash();
+    h ^= (uint64_t{x.id} << 32 | x.serial) * 0x9E3779B97F4A7C15ull;
+    return h ^ (x.creation * 0xC2B2AE3D27D4EB4Full);
+  }
+};
+
+template <>
+struct std::hash<cafe::etf::reference> {
+  size_t operator()(const cafe::etf::reference& x) const noexcept {
+    auto h = x.node.hash() ^ (x.creation * 0xC2B2AE3D27D4EB4Full);
+    for (size_t i = 0; i < x.size; ++i)
+      h = (h ^ x.words[i]) * 0x9E3779B97F4A7C15ull;
+    return h;
+  }
+};

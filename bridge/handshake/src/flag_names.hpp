@@ -1,0 +1,14 @@
+#pragma once
+
+// Flag names for log messages; not installed (a candidate for cafe::dist).
+
+#include "cafe/dist/flags.hpp"
+
+#include <string>
+
+namespace cafe::handshake::detail {
+
+/// dist_util's names for the set bits, e.g. "[BIG_CREATION, HANDSHAKE_23]".
+std::string flag_names(dist::flags_t fs);
+
+} // namespace cafe::handshake::detail

@@ -1,0 +1,154 @@
+#pragma once
+
+#include "cafe/connection/dist_connection.hpp"
+#include "cafe/etf/term.hpp"
+#include "cafe/expected.hpp"
+#include "cafe/node/config.hpp"
+#include "cafe/node/local_process.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace cafe::node {
+
+class mailbox;
+
+/// What happened to a message handed to the node.
+using connection::send_status;
+
+/// A distributed Erlang node: its name and creation, the pids and
+/// references it mints, its local processes and registered names, and one
+/// connection per peer node, set up on first use. It answers the BEAM's
+/// net_kernel (so `net_adm:ping` gets `pong`), monitors, links and exit
+/// signals, and routes every message to the local process it names.
+///
+/// Thread-safe. Callbacks into local processes run on io threads.
+class node : public std::enable_shared_from_this<node> {
+public:
+  /// Validates the name, finds or starts EPMD, listens and registers.
+  /// `io` must be running (on other threads) for the whole node lifetime.
+  static expected<std::shared_ptr<node>, std::string>
+  start(boost::asio::io_context& io, config cfg);
+
+  ~node();
+
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// Closes every connection, unregisters from EPMD, stops listening.
+  void stop();
+
+  // -- identity ---------------------------------------------------------------
+
+  /// The full node name, e.g. `cafe@localhost`.
+  etf::atom name() const noexcept;
+
+  /// The creation EPMD handed out.
+  uint32_t creation() const noexcept;
+
+  /// The port of the distribution listener.
+  uint16_t port() const noexcept;
+
+  /// The cookie in use.
+  const std::string& cookie() const noexcept;
+
+  /// Whether an EPMD runs inside this node.
+  bool runs_embedded_epmd() const noexcept;
+
+  /// A fresh pid of this node (not yet bound to a process).
+  etf::pid make_pid();
+
+  /// A fresh reference of this node.
+  etf::reference make_ref();
+
+  // -- local processes --------------------------------------------------------
+
+  /// A mailbox: a process that queues what it receives (exit signals and
+  /// DOWN notifications arrive as {'EXIT', From, Reason} and {'DOWN', Ref,
+  /// process, Who, Reason} messages). Registered under `name` if given.
+  std::shared_ptr<mailbox> make_mailbox(std::optional<std::string> name = {});
+
+  /// Binds `proc` to `pid` (from `make_pid`).
+  void add_process(const etf::pid& pid, std::shared_ptr<local_process> proc);
+
+  /// Ends the process `pid` with `reason`: its links and monitors fire.
+  void remove_process(const etf::pid& pid, const etf::term& reason);
+
+  /// Registers `name` for the local `pid`; false if the name is taken.
+  bool register_name(etf::atom name, const etf::pid& pid);
+
+  void unregister_name(etf::atom name);
+
+  std::optional<etf::pid> whereis(etf::atom name) const;
+
+  // -- messages and signals ---------------------------------------------------
+
+  /// Sends `msg` from the local `from` to the process `to` (any node).
+  send_status send(const etf::pid& from, const etf::pid& to,
+                   const etf::term& msg);
+
+  /// Sends `msg` to the process registered as `name` on `to_node`.
+  send_status send(const etf::pid& from, etf::atom name, etf::atom to_node,
+                   const etf::term& msg);
+
+  /// Blocks (never on an io thread) until the connection to `peer` can take
+  /// more output, or `timeout` passes; false if it is gone.
+  bool wait_writable(etf::atom peer, std::chrono::milliseconds timeout);
+
+  /// Links the local `from` with `to`.
+  void link(const etf::pid& from, const etf::pid& to);
+
+  void unlink(const etf::pid& from, const etf::pid& to);
+
+  /// Monitors the process `to` (a pid, or a name on `to_node`) for the
+  /// local `from`; the DOWN carries the returned reference.
+  etf::reference monitor(const etf::pid& from, const etf::term& to,
+                         etf::atom to_node);
+
+  void demonitor(const etf::pid& from, const etf::reference& ref);
+
+  /// erlang:exit(To, Reason) from the local `from`.
+  void exit(const etf::pid& from, const etf::pid& to, const etf::term& reason);
+
+  // -- connections ------------------------------------------------------------
+
+  /// Connects to `peer` (if not connected) and calls `done` with the
+  /// outcome, on an io thread.
+  void connect(etf::atom peer, std::function<void(bool)> done);
+
+  /// `connect`, blocking up to `timeout` (never on an io thread).
+  bool connect(etf::atom peer, std::chrono::milliseconds timeout);
+
+  /// Closes the connection to `peer`; false if there was none.
+  bool disconnect(etf::atom peer);
+
+  /// Connected visible nodes (like erlang:nodes()); `hidden` adds the
+  /// hidden ones (nodes(connected)).
+  std::vector<etf::atom> nodes(bool hidden = false) const;
+
+  /// net_adm:ping: true for pong. Blocks up to `timeout`.
+  bool ping(etf::atom peer, std::chrono::milliseconds timeout);
+
+  /// Calls `fn(node, up)` whenever a connection comes up or goes down.
+  void monitor_nodes(std::function<void(etf::atom, bool)> fn);
+
+  /// The connection to `peer`, if there is one (up or being set up).
+  std::shared_ptr<connection::dist_connection> connection_to(etf::atom peer);
+
+  struct impl;
+
+private:
+  explicit node(std::shared_ptr<impl> ptr);
+
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace cafe::node

@@ -1,0 +1,196 @@
+#pragma once
+
+// The node's state, shared by its source files (node.cpp: life cycle and
+// connections; routing.cpp: what arrives; signals.cpp: links, monitors,
+// exits). Not installed.
+
+#include "cafe/connection/dist_connection.hpp"
+#include "cafe/connection/epmd_client.hpp"
+#include "cafe/connection/epmd_server.hpp"
+#include "cafe/connection/listener.hpp"
+#include "cafe/node/node.hpp"
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace cafe::node {
+
+/// A message accepted for a peer whose connection is still being set up.
+struct queued_message {
+  dist::control_message control;
+  std::optional<etf::term> payload;
+};
+
+/// One peer node: its connection (up or in its handshake), who waits for
+/// it, and what was sent to it before it came up.
+struct peer_state {
+  std::shared_ptr<connection::dist_connection> conn;
+  /// An EPMD lookup is under way (no connection object yet).
+  bool connecting = false;
+  bool up = false;
+  std::vector<std::function<void(bool)>> waiters;
+  std::deque<queued_message> queue;
+};
+
+/// A link of a local process, in the UNLINK_ID protocol's terms.
+struct link_state {
+  bool active = true;
+  uint64_t unlink_id = 0;
+};
+
+/// A monitor some process holds on a local process.
+struct incoming_monitor {
+  etf::pid watcher;
+  etf::pid target;
+  /// The registered name when monitored by name (echoed in the DOWN).
+  std::optional<etf::atom> name;
+};
+
+/// A monitor a local process holds on another process.
+struct outgoing_monitor {
+  etf::pid watcher;
+  /// The pid or the registered name monitored.
+  etf::term target;
+  etf::atom target_node;
+};
+
+struct node::impl : connection::owner,
+                    std::enable_shared_from_this<node::impl> {
+  impl(boost::asio::io_context& io_ctx, config c) : io(io_ctx), cfg(c) {
+  }
+
+  // -- identity (immutable after start) ---------------------------------------
+
+  boost::asio::io_context& io;
+  config cfg;
+  etf::atom name;
+  std::string name_text;
+  uint32_t creation = 0;
+  std::string cookie;
+  connection::settings settings;
+  std::weak_ptr<node> self;
+
+  std::shared_ptr<connection::listener> listener;
+  std::shared_ptr<connection::epmd_server> epmd;
+  std::unique_ptr<connection::epmd_registration> registration;
+
+  std::atomic<uint64_t> next_pid{1};
+  std::atomic<uint64_t> next_ref{1};
+
+  bool is_local(const etf::pid& p) const noexcept {
+    return p.node == name && p.creation == creation;
+  }
+
+  bool is_local(const etf::reference& r) const noexcept {
+    return r.node == name && r.creation == creation;
+  }
+
+  // -- mutable state, guarded by mtx ------------------------------------------
+
+  mutable std::mutex mtx;
+  std::unordered_map<etf::pid, std::shared_ptr<local_process>> procs;
+  std::unordered_map<etf::atom, etf::pid> names;
+  std::unordered_map<etf::atom, peer_state> peers;
+  /// links[local][other]
+  std::unordered_map<etf::pid, std::unordered_map<etf::pid, link_state>>
+    links;
+  std::unordered_map<etf::reference, incoming_monitor> monitored_by;
+  std::unordered_map<etf::reference, outgoing_monitor> monitoring;
+  std::vector<std::function<void(etf::atom, bool)>> node_watchers;
+  uint64_t next_unlink_id = 1;
+  bool stopped = false;
+
+  // -- sending (node.cpp) -----------------------------------------------------
+
+  /// Sends a control message to `peer`: through its connection when up,
+  /// queued while it is being set up, after a connect otherwise. `force`
+  /// ignores the busy limit (protocol replies).
+  send_status send_control(etf::atom peer, dist::control_message ctl,
+                           const etf::term* payload, bool force = false);
+
+  /// Starts connecting to `peer` if nothing is under way; requires mtx.
+  void connect_locked(etf::atom peer);
+
+  /// The lookup or connect to `peer` failed before a connection existed.
+  void connect_failed(etf::atom peer);
+
+  /// Negotiated flags with `peer` (0 if not up).
+  dist::flags_t flags_of(etf::atom peer) const;
+
+  // -- routing (routing.cpp) --------------------------------------------------
+
+  /// Delivers `msg` to the local pid `to`, if it lives.
+  void deliver_local(const etf::pid& to, const std::optional<etf::pid>& from,
+                     etf::term msg);
+
+  void handle(const std::shared_ptr<connection::dist_connection>& conn,
+              dist::message& msg);
+
+  // -- signals (signals.cpp) --------------------------------------------------
+
+  void link(const etf::pid& from, const etf::pid& to);
+  void unlink(const etf::pid& from, const etf::pid& to);
+  etf::reference monitor(const etf::pid& from, const etf::term& to,
+                         etf::atom to_node);
+  void demonitor(const etf::pid& from, const etf::reference& ref);
+  void exit2(const etf::pid& from, const etf::pid& to,
+             const etf::term& reason);
+
+  /// A local process ended: fire its links and monitors.
+  void process_down(const etf::pid& pid, const etf::term& reason);
+
+  /// The connection to `peer` is gone: every link and monitor across it
+  /// fires with `noconnection`.
+  void node_down(etf::atom peer);
+
+  // Incoming signal handlers.
+  void on_link(const etf::pid& from, const etf::pid& to);
+  void on_unlink_id(uint64_t id, const etf::pid& from, const etf::pid& to);
+  void on_unlink_id_ack(uint64_t id, const etf::pid& from,
+                        const etf::pid& to);
+  void on_exit(const etf::pid& from, const etf::pid& to,
+               const etf::term& reason, bool linked);
+  void on_monitor(const etf::pid& watcher, const dist::pid_or_name& target,
+                  const etf::reference& ref);
+  void on_demonitor(const etf::reference& ref);
+  void on_monitor_exit(const dist::pid_or_name& who, const etf::pid& to,
+                       const etf::reference& ref, const etf::term& reason);
+
+  /// Sends an exit signal (link broken) or monitor exit to a process,
+  /// choosing the PAYLOAD_* form when negotiated.
+  void send_link_exit(const etf::pid& from, const etf::pid& to,
+                      const etf::term& reason);
+  void send_monitor_exit(const etf::term& who, const etf::pid& to,
+                         const etf::reference& ref, const etf::term& reason);
+
+  // -- connection::owner (node.cpp) -------------------------------------------
+
+  handshake::status
+  on_peer_name(const std::shared_ptr<connection::dist_connection>& conn,
+               const handshake::decide_status& info) override;
+  bool on_alive(const std::shared_ptr<connection::dist_connection>& conn)
+    override;
+  void on_replace(const std::shared_ptr<connection::dist_connection>& conn)
+    override;
+  void on_up(const std::shared_ptr<connection::dist_connection>& conn)
+    override;
+  void on_message(const std::shared_ptr<connection::dist_connection>& conn,
+                  dist::message& msg) override;
+  void on_down(const std::shared_ptr<connection::dist_connection>& conn,
+               const std::string& reason) override;
+};
+
+/// The host part of `node_name` ("" if none).
+std::string_view host_of(std::string_view node_name);
+
+/// The alive part of `node_name`.
+std::string_view alive_of(std::string_view node_name);
+
+} // namespace cafe::node

@@ -1,0 +1,123 @@
+// What arrives from peers: messages to local processes and the signals
+// between processes, dispatched by control operation.
+
+#include "cafe/etf/print.hpp"
+#include "cafe/runtime/logging.hpp"
+#include "node_impl.hpp"
+
+namespace cafe::node {
+
+namespace {
+
+template <class... Fs>
+struct overload : Fs... {
+  using Fs::operator()...;
+};
+
+template <class... Fs>
+overload(Fs...) -> overload<Fs...>;
+
+const etf::term& payload_of(const dist::message& msg) {
+  static const etf::term none;
+  return msg.payload ? *msg.payload : none;
+}
+
+} // namespace
+
+void node::impl::deliver_local(const etf::pid& to,
+                               const std::optional<etf::pid>& from,
+                               etf::term msg) {
+  std::shared_ptr<local_process> proc;
+  {
+    std::lock_guard guard{mtx};
+    if (auto i = procs.find(to); i != procs.end())
+      proc = i->second;
+  }
+  // Messages to dead processes vanish, as in Erlang.
+  if (proc)
+    proc->deliver(from, std::move(msg));
+}
+
+void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
+                        dist::message& msg) {
+  auto to_name = [this](etf::atom name) -> std::optional<etf::pid> {
+    std::lock_guard guard{mtx};
+    if (auto i = names.find(name); i != names.end())
+      return i->second;
+    return std::nullopt;
+  };
+  auto reg_send = [&](const etf::pid& from, etf::atom name) {
+    if (auto pid = to_name(name))
+      deliver_local(*pid, from, std::move(*msg.payload));
+    else
+      runtime::logger().debug("node: message from {} to unknown name {}",
+                              etf::to_string(etf::term{from}), name.text());
+  };
+  auto& payload = payload_of(msg);
+  std::visit(
+    overload{
+      [&](dist::send& x) {
+        deliver_local(x.to, std::nullopt, std::move(*msg.payload));
+      },
+      [&](dist::send_tt& x) {
+        deliver_local(x.to, std::nullopt, std::move(*msg.payload));
+      },
+      [&](dist::send_sender& x) {
+        deliver_local(x.to, x.from, std::move(*msg.payload));
+      },
+      [&](dist::send_sender_tt& x) {
+        deliver_local(x.to, x.from, std::move(*msg.payload));
+      },
+      [&](dist::reg_send& x) { reg_send(x.from, x.to_name); },
+      [&](dist::reg_send_tt& x) { reg_send(x.from, x.to_name); },
+      [&](dist::alias_send&) {
+        // cafe hands out no aliases yet: nothing to deliver to.
+      },
+      [&](dist::alias_send_tt&) {},
+      [&](dist::link& x) { on_link(x.from, x.to); },
+      [&](dist::unlink& x) { on_unlink_id(0, x.from, x.to); },
+      [&](dist::unlink_id& x) { on_unlink_id(x.id, x.from, x.to); },
+      [&](dist::unlink_id_ack& x) { on_unlink_id_ack(x.id, x.from, x.to); },
+      [&](dist::exit& x) { on_exit(x.from, x.to, x.reason, true); },
+      [&](dist::exit_tt& x) { on_exit(x.from, x.to, x.reason, true); },
+      [&](dist::payload_exit& x) { on_exit(x.from, x.to, payload, true); },
+      [&](dist::payload_exit_tt& x) { on_exit(x.from, x.to, payload, true); },
+      [&](dist::exit2& x) { on_exit(x.from, x.to, x.reason, false); },
+      [&](dist::exit2_tt& x) { on_exit(x.from, x.to, x.reason, false); },
+      [&](dist::payload_exit2& x) { on_exit(x.from, x.to, payload, false); },
+      [&](dist::payload_exit2_tt& x) {
+        on_exit(x.from, x.to, payload, false);
+      },
+      [&](dist::monitor_p& x) { on_monitor(x.from, x.to, x.ref); },
+      [&](dist::demonitor_p& x) { on_demonitor(x.ref); },
+      [&](dist::monitor_p_exit& x) {
+        on_monitor_exit(x.from, x.to, x.ref, x.reason);
+      },
+      [&](dist::payload_monitor_p_exit& x) {
+        on_monitor_exit(x.from, x.to, x.ref, payload);
+      },
+      [&](dist::spawn_request& x) {
+        // Remote spawn (erpc) is not offered yet: answer like a node that
+        // cannot start the function, so the caller is not left waiting.
+        dist::spawn_reply reply;
+        reply.req_id = x.req_id;
+        reply.to = x.from;
+        reply.result = etf::atom{"notsup"};
+        send_control(x.from.node, reply, nullptr, true);
+      },
+      [&](dist::spawn_request_tt& x) {
+        dist::spawn_reply reply;
+        reply.req_id = x.req_id;
+        reply.to = x.from;
+        reply.result = etf::atom{"notsup"};
+        send_control(x.from.node, reply, nullptr, true);
+      },
+      [&](dist::spawn_reply&) {},
+      [&](dist::spawn_reply_tt&) {},
+      [&](dist::group_leader&) {},
+      [&](dist::node_link&) {},
+    },
+    msg.control);
+}
+
+} // namespace cafe::node

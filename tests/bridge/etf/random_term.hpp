@@ -1,0 +1,71 @@
+#pragma once
+
+#include "cafe/etf/term.hpp"
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace cafe::test {
+
+/// Seeded generator of random terms of every kind the BEAM can decode, with
+/// a bias to encoding boundaries (SMALL/INTEGER/big integers, small/large
+/// tuples, atoms, ports, flat/hash maps). Identifiers always name another
+/// node, never the `erl` peer itself. Small maps (up to 32 keys) come out
+/// in Erlang term order of their keys, the order in which the BEAM writes
+/// them.
+class random_term_generator {
+public:
+  explicit random_term_generator(uint64_t seed) : rng_(seed) {}
+
+  /// A term nested at most `max_depth` levels.
+  etf::term next(int max_depth = 4);
+
+  etf::term leaf();
+
+  etf::atom random_atom();
+
+  /// Uniform in [lo, hi].
+  uint64_t uniform(uint64_t lo, uint64_t hi);
+
+  bool one_in(uint64_t n) {
+    return uniform(1, n) == 1;
+  }
+
+  std::mt19937_64& engine() noexcept {
+    return rng_;
+  }
+
+private:
+  etf::term composite(int depth);
+  etf::term integer();
+  etf::term big();
+  etf::term floating();
+  etf::term small_map(int depth, size_t n);
+  etf::term large_map();
+  etf::term function(int depth);
+  etf::atom node_name();
+  size_t count(size_t max);
+  std::string bytes(size_t n);
+
+  std::mt19937_64 rng_;
+};
+
+/// Deterministic terms at each encoding boundary the BEAM distinguishes.
+std::vector<etf::term> edge_terms();
+
+/// UTF-8 encoding of one code point.
+void append_utf8(std::string& out, uint32_t code_point);
+
+/// Whether the BEAM's encoding of `x` has a canonical order we reproduce:
+/// false when a map has more than 32 keys (hash order) or a map key holds a
+/// float (map key order puts all integers before all floats, which differs
+/// from the term order used to sort small maps).
+bool has_canonical_map_order(const etf::term& x);
+
+/// Replaces -0.0 by 0.0 throughout `x`. OTP 25 has `0.0 =:= -0.0`, so the
+/// two are one map key there: keys must not differ only in zero signs.
+void positive_zeros(etf::term& x);
+
+} // namespace cafe::test
