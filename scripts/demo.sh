@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
-# The main job, on embedded defaults. Until the distribution transport lands
-# (issue #3) the most useful thing cafe can do is speak the BEAM's term format
-# both ways: this builds cafe and trades terms with a real `erl`.
+# The main job, on embedded defaults: builds cafe, starts a cafe node (with
+# its own EPMD when none runs, the cookie from ~/.erlang.cookie as erl uses
+# it), lets a real Erlang node join it and talk to it, then keeps the cafe
+# node running until Ctrl-C so more erl/iex nodes can join:
+#   erl -sname me  ->  net_adm:ping('cafe@HOST'), {echo, 'cafe@HOST'} ! {self(), hi}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target cafe-term
+cmake --build build -j"$(nproc)" --target cafe-node
 
-term=build/apps/cafe-term
-
-echo "== erl -> cafe: term_to_binary in a real BEAM, decoded by cafe"
-from_erl=$(erl -noshell -eval '
-  Msg = {chat, <<"lobby">>, #{user => <<"bob">>, text => <<"hi from erl">>},
-         [1.5, -7, 1 bsl 70, "charlist", <<1:3>>], self(), make_ref()},
-  io:format("~s", [binary:encode_hex(term_to_binary(Msg))]), halt().')
-echo "bytes: ${from_erl:0:64}..."
-echo "cafe:  $("$term" decode "$from_erl")"
+host=$(hostname -s)
+node="cafe@$host"
+build/apps/cafe-node --sname cafe &
+cafe_pid=$!
+trap 'kill $cafe_pid 2>/dev/null; wait $cafe_pid 2>/dev/null' EXIT
+sleep 1
 
 echo
-echo "== cafe -> erl: encoded by cafe, binary_to_term in a real BEAM"
-text='{reply, <<"lobby">>, [{user, <<"alice">>}, {text, <<"hello from C++">>}], 3.25, 123456789012345678901234567890}'
-hex=$("$term" encode "$text")
-echo "cafe:  $text"
-erl -noshell -eval "
-  T = binary_to_term(binary:decode_hex(<<\"$hex\">>)),
-  {reply, Room, Props, _, Big} = T,
-  io:format(\"erl:   ~p~n       room ~s, user ~s, big integer ~p~n\",
-            [T, Room, proplists:get_value(user, Props), Big]),
+echo "== a real Erlang node joins $node"
+erl -sname "demo_$$" -noshell -kernel inet_dist_use_interface '{127,0,0,1}' \
+  -eval "
+  Cafe = '$node',
+  io:format(\"net_adm:ping(~p) -> ~p~n\", [Cafe, net_adm:ping(Cafe)]),
+  io:format(\"nodes() -> ~p~n\", [nodes()]),
+  {echo, Cafe} ! {self(), {hello, <<\"from erl\">>, [1.5, 1 bsl 70, #{k => v}]}},
+  receive {From, Reply} ->
+    io:format(\"echo from ~p (on ~p): ~p~n\", [From, node(From), Reply])
+  after 5000 -> io:format(\"no reply from echo~n\")
+  end,
   halt()."
+
+echo
+echo "== $node keeps running; join it from another shell:"
+echo "   erl -sname me -eval \"net_adm:ping('$node')\"     (or: iex --sname me)"
+echo "   Ctrl-C stops it."
+wait $cafe_pid

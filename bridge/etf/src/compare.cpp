@@ -208,11 +208,13 @@ ord compare_funs(const term& x, const term& y, bool exact) {
       return res;
     return xe->arity <=> ye->arity;
   }
+  // OTP 25 orders local funs by module, index, old_uniq, then the free
+  // variables; old_index and the MD5 uniq take no part.
   auto& a = *x.get<fun>();
   auto& b = *y.get<fun>();
   if (auto res = a.module <=> b.module; res != 0)
     return res;
-  if (auto res = a.old_index <=> b.old_index; res != 0)
+  if (auto res = a.index <=> b.index; res != 0)
     return res;
   if (auto res = a.old_uniq <=> b.old_uniq; res != 0)
     return res;

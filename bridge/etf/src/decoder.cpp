@@ -192,20 +192,18 @@ bool decoder_run::read_integer_field(int64_t& out) {
 }
 
 bool decoder_run::read_big(term& out, size_t n) {
-  auto at = pos_;
   if (!need(1 + n))
     return false;
-  auto sign = *pos_++;
-  if (sign > 1)
-    return fail(errc::bad_bignum, at);
-  if (auto small = big_integer::fits_int64(sign == 1, pos_, n)) {
+  // The BEAM reads any non-zero sign byte as negative.
+  bool negative = *pos_++ != 0;
+  if (auto small = big_integer::fits_int64(negative, pos_, n)) {
     out.value().emplace<int64_t>(*small);
   } else {
     size_t len = n;
     while (len > 0 && pos_[len - 1] == 0)
       --len;
     auto& big = out.value().emplace<big_integer>();
-    big.negative = sign == 1;
+    big.negative = negative;
     big.magnitude.assign(pos_, pos_ + len);
   }
   pos_ += n;
@@ -281,7 +279,6 @@ bool decoder_run::read_map(term& out, uint32_t n, size_t depth) {
 }
 
 bool decoder_run::read_fun(term& out, size_t depth) {
-  auto at = pos_ - 1;
   // Size(4) Arity(1) Uniq(16) Index(4) NumFree(4), then the rest.
   if (!need(29))
     return false;
@@ -305,8 +302,9 @@ bool decoder_run::read_fun(term& out, size_t depth) {
   for (auto& x : data->free_vars)
     if (!read(x, depth + 1))
       return false;
-  if (static_cast<size_t>(pos_ - start) != size)
-    return fail(errc::bad_fun, at);
+  // The BEAM does not check Size either; the encoder recomputes it.
+  (void) size;
+  (void) start;
   out.value().emplace<fun>(fun{std::move(data)});
   return true;
 }
@@ -511,19 +509,28 @@ bool decoder_run::read(term& out, size_t depth) {
           return false;
         n = get_u16(pos_);
         pos_ += 2;
-        if (n == 0 || n > reference::max_words)
+        if (n > reference::max_words)
           return fail(errc::bad_identifier, at);
       }
       if (!read_atom(r.node))
         return false;
-      size_t creation_size = tag == tag::newer_reference ? 4 : 1;
-      if (!need(creation_size + 4 * n))
-        return false;
-      r.creation = creation_size == 4 ? get_u32(pos_) : *pos_;
-      pos_ += creation_size;
       r.size = static_cast<uint8_t>(n);
-      for (size_t i = 0; i < n; ++i, pos_ += 4)
-        r.words[i] = get_u32(pos_);
+      if (tag == tag::reference_old) {
+        // Node, ID(4), Creation(1): the ID comes first in this old form.
+        if (!need(5))
+          return false;
+        r.words[0] = get_u32(pos_);
+        r.creation = pos_[4];
+        pos_ += 5;
+      } else {
+        size_t creation_size = tag == tag::newer_reference ? 4 : 1;
+        if (!need(creation_size + 4 * n))
+          return false;
+        r.creation = creation_size == 4 ? get_u32(pos_) : *pos_;
+        pos_ += creation_size;
+        for (size_t i = 0; i < n; ++i, pos_ += 4)
+          r.words[i] = get_u32(pos_);
+      }
       out.value().emplace<reference>(r);
       return true;
     }

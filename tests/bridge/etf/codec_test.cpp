@@ -85,7 +85,6 @@ TEST(codec, errors_carry_code_and_offset) {
   // NaN and infinity are not Erlang floats.
   EXPECT_EQ(err({131, 70, 0x7F, 0xF0, 0, 0, 0, 0, 0, 0}).code,
             errc::bad_float);
-  EXPECT_EQ(err({131, 110, 1, 2, 5}).code, errc::bad_bignum);
   EXPECT_EQ(err({131, 77, 0, 0, 0, 1, 0, 5}).code, errc::bad_bit_count);
   EXPECT_EQ(err({131, 119, 1, 0xFF}).code, errc::bad_atom);
   EXPECT_EQ(err({131, 82, 0}).code, errc::bad_atom_cache_ref);
@@ -95,6 +94,23 @@ TEST(codec, errors_carry_code_and_offset) {
             errc::duplicate_key);
   // A reference with 6 words.
   EXPECT_EQ(err({131, 90, 0, 6, 119, 1, 'n'}).code, errc::bad_identifier);
+}
+
+TEST(codec, accepts_what_the_beam_accepts) {
+  // Any non-zero bignum sign is negative; references may have no words; an
+  // old REFERENCE_EXT is node, ID, then creation.
+  auto neg = decode_all({131, 110, 1, 2, 7});
+  ASSERT_TRUE(neg);
+  EXPECT_EQ(*neg, term{-7});
+  auto empty_ref = decode_all({131, 90, 0, 0, 119, 1, 'n', 0, 0, 0, 1});
+  ASSERT_TRUE(empty_ref);
+  EXPECT_EQ(empty_ref->get<reference>().size, 0);
+  auto old_ref = decode_all({131, 101, 100, 0, 1, 'n', 0, 0, 0, 7, 3});
+  ASSERT_TRUE(old_ref);
+  EXPECT_EQ(old_ref->get<reference>().words[0], 7u);
+  EXPECT_EQ(old_ref->get<reference>().creation, 3u);
+  EXPECT_EQ(term_to_binary(*old_ref),
+            (bytes{131, 90, 0, 1, 119, 1, 'n', 0, 0, 0, 3, 0, 0, 0, 7}));
 }
 
 TEST(codec, limits_cap_depth_and_size) {

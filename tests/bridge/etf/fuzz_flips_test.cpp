@@ -84,9 +84,8 @@ void check_input(std::span<const uint8_t> input, const decode_options& opts,
     auto& err = res.error();
     if (err.offset > buf.size())
       log.add("error offset past the input: " + to_string(err), input);
-    auto code = static_cast<uint8_t>(err.code);
-    if (code < static_cast<uint8_t>(errc::truncated)
-        || code > static_cast<uint8_t>(errc::trailing_bytes))
+    // A code outside the enumeration would print as the fallback text.
+    if (to_string(err.code) == "unknown_error")
       log.add("error code out of range", input);
     if (to_string(err).empty())
       log.add("empty error description", input);
@@ -379,8 +378,6 @@ std::vector<hostile_case> hostile_cases() {
   add("huge small big", {131, 110, 255, 0, 1, 2}, errc::truncated);
   add("huge atom", {131, 118, 0xff, 0xff, 'a'}, std::nullopt);
   add("huge fun size", cat({{131, 112}, be32(0xffffffff), {1}}), std::nullopt);
-  add("reference length 0", {131, 90, 0, 0, 119, 1, 'n', 0, 0, 0, 1},
-      errc::bad_identifier);
   add("reference length 6",
       cat({{131, 90, 0, 6, 119, 1, 'n', 0, 0, 0, 1}, repeat({0}, 24)}),
       errc::bad_identifier);
@@ -388,7 +385,6 @@ std::vector<hostile_case> hostile_cases() {
       errc::bad_identifier, errc::bad_atom);
   add("bit count 0", {131, 77, 0, 0, 0, 1, 0, 0xff}, errc::bad_bit_count);
   add("bit count 9", {131, 77, 0, 0, 0, 1, 9, 0xff}, errc::bad_bit_count);
-  add("bignum sign 2", {131, 110, 1, 2, 7}, errc::bad_bignum);
   add("NaN", {131, 70, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0}, errc::bad_float);
   add("infinity", {131, 70, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0}, errc::bad_float);
   {
@@ -415,9 +411,17 @@ std::vector<hostile_case> hostile_cases() {
   add("tag 0", {131, 0}, errc::unknown_tag);
   add("version 130", {130, 106}, errc::bad_version);
   add("empty", {}, std::nullopt);
-  // MAP_EXT forbids duplicate keys; binary_to_term raises badarg.
+  // MAP_EXT forbids duplicate keys; binary_to_term raises badarg. In OTP 25
+  // 0.0 =:= -0.0, so those two are one key as well.
   add("duplicate map keys", {131, 116, 0, 0, 0, 2, 97, 1, 97, 1, 97, 1, 97, 2},
-      std::nullopt);
+      errc::duplicate_key);
+  add("0.0 and -0.0 as map keys",
+      cat({{131, 116, 0, 0, 0, 2, 70},
+           repeat({0}, 8),
+           {97, 1, 70, 0x80},
+           repeat({0}, 7),
+           {97, 2}}),
+      errc::duplicate_key);
   // Compressed: the announced size is checked before and during inflation.
   std::vector<uint8_t> zeros(1 << 20, 0);
   std::vector<uint8_t> big_binary = cat({{109}, be32(1 << 20), zeros});
@@ -443,8 +447,9 @@ TEST(fuzz_flips, hostile_inputs_fail_cleanly) {
     std::vector<uint8_t> buf(hc.bytes.begin(), hc.bytes.end());
     auto res = binary_to_term(buf);
     if (!hc.code) {
-      if (!res)
+      if (!res) {
         EXPECT_LE(res.error().offset, buf.size());
+      }
       continue;
     }
     ASSERT_FALSE(res) << "decoded to " << show(*res);

@@ -8,7 +8,9 @@
 #include "random_term.hpp"
 #include "shape.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -47,8 +49,9 @@ TEST(golden, fixture_is_well_formed) {
     EXPECT_EQ(vec.bytes.front(), 131);
     EXPECT_EQ(vec.canonical.front(), 131);
     // What erl wrote with {minor_version,2} is already canonical.
-    if (vec.options == "[{minor_version,2}]")
+    if (vec.options == "[{minor_version,2}]") {
       EXPECT_EQ(to_hex(vec.bytes), to_hex(vec.canonical));
+    }
     EXPECT_NO_THROW(parse_shape(vec.shape));
   }
 }

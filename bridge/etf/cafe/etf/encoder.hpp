@@ -10,7 +10,10 @@
 namespace cafe::etf {
 
 /// Lets the distribution layer replace atoms by ATOM_CACHE_REF indexes.
-/// The encoder asks once per atom it writes.
+/// The encoder asks once per atom occurrence, in the same order in the
+/// sizing pass (`encoder::size`) and the writing pass (`encoder::write`), so
+/// an implementation may assign indexes as it is asked during sizing and
+/// repeat them while writing.
 class atom_ref_lookup {
 public:
   virtual ~atom_ref_lookup();

@@ -24,13 +24,14 @@ enum class errc : uint8_t {
   /// A float that is not finite, or an old `FLOAT_EXT` string that does
   /// not parse.
   bad_float,
-  /// A bignum with a sign byte other than 0 or 1.
+  /// Reserved: the BEAM reads any non-zero bignum sign byte as negative,
+  /// and so does cafe.
   bad_bignum,
   /// `BIT_BINARY_EXT` with a bit count outside 1..8 (or not 0 for an
   /// empty one).
   bad_bit_count,
-  /// A pid, port or reference whose node is not an atom, or a reference
-  /// with an id length outside 1..5 (3 for the old forms).
+  /// A reference with more than 5 id words, or a pid whose first byte is
+  /// not a pid tag. (A node field that is no atom is `bad_atom`.)
   bad_identifier,
   /// A fun whose fields do not have the required types or sizes.
   bad_fun,
