@@ -5,7 +5,8 @@
 //   echo   {Pid, Term} -> Pid ! {EchoPid, Term}
 //
 //   cafe-node --sname cafe --cookie secret
-//   erl -sname a -setcookie secret -eval "pong = net_adm:ping(cafe@$(hostname))"
+//   erl -sname a -setcookie secret -eval "pong =
+//   net_adm:ping(cafe@$(hostname))"
 
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/print.hpp"
@@ -25,8 +26,7 @@ using namespace cafe::etf::literals;
 class echo : public node::local_process {
 public:
   explicit echo(const std::shared_ptr<node::node>& owner)
-    : owner_(owner), self_(owner->make_pid()) {
-  }
+    : owner_(owner), self_(owner->make_pid()) {}
 
   const etf::pid& self() const {
     return self_;
@@ -43,12 +43,10 @@ public:
       owner->send(self_, from, etf::make_tuple(self_, payload));
   }
 
-  void exit_signal(const etf::pid&, const etf::term&, bool) override {
-  }
+  void exit_signal(const etf::pid&, const etf::term&, bool) override {}
 
   void down(const etf::reference&, const etf::term&,
-            const etf::term&) override {
-  }
+            const etf::term&) override {}
 
 private:
   std::weak_ptr<node::node> owner_;
@@ -88,8 +86,7 @@ int main(int argc, char** argv) {
   });
   std::cout << "cafe node " << nd->name().text() << " up (cookie from "
             << (opts->cookie.empty() ? "~/.erlang.cookie" : "--cookie")
-            << "); try from erl: net_adm:ping('" << nd->name().text()
-            << "').\n"
+            << "); try from erl: net_adm:ping('" << nd->name().text() << "').\n"
             << std::flush;
   sys.on_shutdown([nd] { nd->stop(); });
   sys.run();

@@ -20,8 +20,9 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: cafe-term encode TERM\n"
-               "       cafe-term decode [HEX]   (raw bytes on stdin if no HEX)\n";
+  std::cerr
+    << "usage: cafe-term encode TERM\n"
+       "       cafe-term decode [HEX]   (raw bytes on stdin if no HEX)\n";
   return 2;
 }
 

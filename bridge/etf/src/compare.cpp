@@ -190,8 +190,7 @@ ord compare_maps(const map& x, const map& y, bool exact) {
     if (auto res = compare_impl(xs[i]->first, ys[i]->first, true); res != 0)
       return res;
   for (size_t i = 0; i < xs.size(); ++i)
-    if (auto res = compare_impl(xs[i]->second, ys[i]->second, exact);
-        res != 0)
+    if (auto res = compare_impl(xs[i]->second, ys[i]->second, exact); res != 0)
       return res;
   return ord::equal;
 }

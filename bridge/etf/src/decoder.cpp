@@ -2,13 +2,13 @@
 
 #include "cafe/etf/compare.hpp"
 #include "cafe/etf/tags.hpp"
+#include "inflate.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <numeric>
-#include <zlib.h>
 
 namespace cafe::etf {
 
@@ -26,8 +26,8 @@ inline uint16_t get_u16(const uint8_t* p) {
 }
 
 inline uint32_t get_u32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16)
-         | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8)
+         | uint32_t{p[3]};
 }
 
 inline uint64_t get_u64(const uint8_t* p) {
@@ -303,8 +303,8 @@ bool decoder_run::read_fun(term& out, size_t depth) {
     if (!read(x, depth + 1))
       return false;
   // The BEAM does not check Size either; the encoder recomputes it.
-  (void) size;
-  (void) start;
+  (void)size;
+  (void)start;
   out.value().emplace<fun>(fun{std::move(data)});
   return true;
 }
@@ -462,8 +462,8 @@ bool decoder_run::read(term& out, size_t depth) {
       bs.tail_bits = bits;
       // The BEAM ignores the unused low bits; keep them zero so equal
       // bitstrings have equal bytes.
-      bs.bytes.back() = static_cast<char>(
-        static_cast<uint8_t>(bs.bytes.back()) & (0xFF << (8 - bits)));
+      bs.bytes.back() = static_cast<char>(static_cast<uint8_t>(bs.bytes.back())
+                                          & (0xFF << (8 - bits)));
       return true;
     }
     case tag::map: {
@@ -565,58 +565,30 @@ decode_result<term> decode(std::span<const uint8_t> bytes, size_t& consumed,
   return result;
 }
 
-namespace {
-
-decode_result<term> decode_compressed(std::span<const uint8_t> bytes,
-                                      const decode_options& opts) {
-  // bytes: 131, 80, UncompressedSize(4), zlib data.
-  if (bytes.size() < 6)
-    return unexpected{decode_error{errc::truncated, bytes.size()}};
-  size_t size = get_u32(bytes.data() + 2);
-  if (size > opts.limits.max_inflated_size)
-    return unexpected{decode_error{errc::too_large, 2}};
-  std::vector<uint8_t> inflated(size);
-  z_stream zs{};
-  if (inflateInit(&zs) != Z_OK)
-    return unexpected{decode_error{errc::bad_compression, 6}};
-  zs.next_in = const_cast<Bytef*>(bytes.data() + 6);
-  zs.avail_in = static_cast<uInt>(bytes.size() - 6);
-  zs.next_out = inflated.data();
-  zs.avail_out = static_cast<uInt>(size);
-  auto rc = inflate(&zs, Z_FINISH);
-  auto produced = zs.total_out;
-  auto used = zs.total_in;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END || produced != size || used != bytes.size() - 6)
-    return unexpected{decode_error{errc::bad_compression, 6 + used}};
-  size_t consumed = 0;
-  auto res = decode(inflated, consumed, opts);
-  if (!res)
-    return res;
-  if (consumed != inflated.size())
-    return unexpected{decode_error{errc::trailing_bytes, 6}};
-  return res;
-}
-
-} // namespace
-
 decode_result<term> binary_to_term(std::span<const uint8_t> bytes,
                                    const decode_options& opts) {
   if (bytes.empty())
     return unexpected{decode_error{errc::truncated, 0}};
   if (bytes[0] != tag::version)
     return unexpected{decode_error{errc::bad_version, 0}};
-  if (bytes.size() >= 2 && bytes[1] == tag::compressed)
-    return decode_compressed(bytes, opts);
+  if (bytes.size() >= 2 && bytes[1] == tag::compressed) {
+    auto inflated = detail::inflate_term(bytes, opts.limits.max_inflated_size);
+    if (!inflated)
+      return unexpected{inflated.error()};
+    size_t consumed = 0;
+    auto res = decode(*inflated, consumed, opts);
+    if (res && consumed != inflated->size())
+      return unexpected{decode_error{errc::trailing_bytes, 6}};
+    return res;
+  }
   decoder_run run{bytes.data() + 1, bytes.data() + bytes.size(), opts};
   run.offset_base(1);
   term result;
   if (!run.read(result, 0))
     return unexpected{run.error()};
   if (run.pos() != bytes.data() + bytes.size())
-    return unexpected{
-      decode_error{errc::trailing_bytes,
-                   static_cast<size_t>(run.pos() - bytes.data())}};
+    return unexpected{decode_error{
+      errc::trailing_bytes, static_cast<size_t>(run.pos() - bytes.data())}};
   return result;
 }
 

@@ -14,8 +14,7 @@ namespace {
 /// decoder's so a hostile command line cannot overflow the stack.
 class parser {
 public:
-  explicit parser(std::string_view text) : text_(text) {
-  }
+  explicit parser(std::string_view text) : text_(text) {}
 
   expected<term, parse_error> run() {
     term result;

@@ -10,11 +10,10 @@ namespace {
 
 bool is_reserved_word(std::string_view x) {
   static constexpr std::array<std::string_view, 29> words = {
-    "after", "and",  "andalso", "band",  "begin", "bnot",    "bor",
-    "bsl",   "bsr",  "bxor",    "case",  "catch", "cond",    "div",
-    "end",   "fun",  "if",      "let",   "maybe", "not",     "of",
-    "or",    "orelse", "receive", "rem", "try",   "when",    "xor",
-    "else"};
+    "after", "and",  "andalso", "band",  "begin", "bnot", "bor",    "bsl",
+    "bsr",   "bxor", "case",    "catch", "cond",  "div",  "end",    "fun",
+    "if",    "let",  "maybe",   "not",   "of",    "or",   "orelse", "receive",
+    "rem",   "try",  "when",    "xor",   "else"};
   for (auto w : words)
     if (w == x)
       return true;

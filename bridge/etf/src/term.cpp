@@ -76,9 +76,8 @@ term::term(bool value) : value_(atom{value ? "true" : "false"}) {
 }
 
 term::term(etf::big_integer value) {
-  if (auto small = big_integer::fits_int64(value.negative,
-                                           value.magnitude.data(),
-                                           value.magnitude.size())) {
+  if (auto small = big_integer::fits_int64(
+        value.negative, value.magnitude.data(), value.magnitude.size())) {
     value_ = *small;
     return;
   }

@@ -4,7 +4,6 @@
 #include "cafe/etf/tags.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unordered_map>
 
 using namespace cafe::etf;
@@ -80,18 +79,16 @@ TEST(codec, errors_carry_code_and_offset) {
   EXPECT_EQ(err({131, tag::fun_old}).code, errc::unknown_tag);
   EXPECT_EQ(err({131, 104, 2, 97, 1}).code, errc::truncated);
   // A list announcing 4 billion elements allocates nothing.
-  EXPECT_EQ(err({131, 108, 0xFF, 0xFF, 0xFF, 0xFF, 106}).code,
-            errc::truncated);
+  EXPECT_EQ(err({131, 108, 0xFF, 0xFF, 0xFF, 0xFF, 106}).code, errc::truncated);
   // NaN and infinity are not Erlang floats.
-  EXPECT_EQ(err({131, 70, 0x7F, 0xF0, 0, 0, 0, 0, 0, 0}).code,
-            errc::bad_float);
+  EXPECT_EQ(err({131, 70, 0x7F, 0xF0, 0, 0, 0, 0, 0, 0}).code, errc::bad_float);
   EXPECT_EQ(err({131, 77, 0, 0, 0, 1, 0, 5}).code, errc::bad_bit_count);
   EXPECT_EQ(err({131, 119, 1, 0xFF}).code, errc::bad_atom);
   EXPECT_EQ(err({131, 82, 0}).code, errc::bad_atom_cache_ref);
   // #{a => 1, a => 2}
-  EXPECT_EQ(err({131, 116, 0, 0, 0, 2, 119, 1, 'a', 97, 1, 119, 1, 'a', 97, 2})
-              .code,
-            errc::duplicate_key);
+  EXPECT_EQ(
+    err({131, 116, 0, 0, 0, 2, 119, 1, 'a', 97, 1, 119, 1, 'a', 97, 2}).code,
+    errc::duplicate_key);
   // A reference with 6 words.
   EXPECT_EQ(err({131, 90, 0, 6, 119, 1, 'n'}).code, errc::bad_identifier);
 }

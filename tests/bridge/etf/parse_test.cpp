@@ -1,5 +1,4 @@
 #include "cafe/etf/parse.hpp"
-
 #include "cafe/etf/print.hpp"
 
 #include <gtest/gtest.h>

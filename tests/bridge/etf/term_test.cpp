@@ -3,9 +3,8 @@
 #include "cafe/etf/print.hpp"
 #include "cafe/etf/term.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <gtest/gtest.h>
 
 using namespace cafe::etf;
 
@@ -164,15 +163,21 @@ TEST(compare, numbers_by_value_and_keys_exactly) {
 TEST(compare, identifiers_in_otp_order) {
   // Observed on OTP 25: pids by serial, number, node; ports and references
   // by node, creation, then number(s).
-  EXPECT_TRUE(compare(term{pid{"b@h"_atom, 1, 0, 1}},
-                    term{pid{"a@h"_atom, 9, 9, 9}}) < 0);
-  EXPECT_TRUE(compare(term{port{"b@h"_atom, 2, 1}}, term{port{"b@h"_atom, 1, 2}}) < 0);
+  EXPECT_TRUE(
+    compare(term{pid{"b@h"_atom, 1, 0, 1}}, term{pid{"a@h"_atom, 9, 9, 9}})
+    < 0);
+  EXPECT_TRUE(
+    compare(term{port{"b@h"_atom, 2, 1}}, term{port{"b@h"_atom, 1, 2}}) < 0);
   EXPECT_TRUE(compare(term{reference{"b@h"_atom, 1, 4, {0, 0, 0, 0, 0}}},
-                    term{reference{"b@h"_atom, 1, 3, {1, 2, 3, 0, 0}}}) < 0);
+                      term{reference{"b@h"_atom, 1, 3, {1, 2, 3, 0, 0}}})
+              < 0);
 }
 
 TEST(compare, bitstrings_bitwise_prefix_first) {
-  EXPECT_TRUE(compare(term{binary{}}, term{bitstring{std::string(1, '\0'), 1}}) < 0);
-  EXPECT_TRUE(compare(term{bitstring{std::string(1, '\0'), 1}}, term{binary{std::string(1, '\0')}}) < 0);
+  EXPECT_TRUE(compare(term{binary{}}, term{bitstring{std::string(1, '\0'), 1}})
+              < 0);
+  EXPECT_TRUE(compare(term{bitstring{std::string(1, '\0'), 1}},
+                      term{binary{std::string(1, '\0')}})
+              < 0);
   EXPECT_TRUE(compare(term{binary{"\x01"}}, term{bitstring{"\x20", 3}}) < 0);
 }

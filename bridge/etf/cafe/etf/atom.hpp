@@ -72,8 +72,7 @@ public:
   }
 
 private:
-  explicit atom(const detail::atom_entry* entry) noexcept : entry_(entry) {
-  }
+  explicit atom(const detail::atom_entry* entry) noexcept : entry_(entry) {}
 
   const detail::atom_entry* entry_;
 };

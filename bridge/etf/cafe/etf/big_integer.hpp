@@ -18,8 +18,7 @@ struct big_integer {
 
   /// Normalizes a sign and little-endian magnitude: strips high zero bytes
   /// and returns `int64_t` when the value fits.
-  static std::optional<int64_t> fits_int64(bool negative,
-                                           const uint8_t* digits,
+  static std::optional<int64_t> fits_int64(bool negative, const uint8_t* digits,
                                            size_t n) noexcept;
 
   /// The value as base-10 text, e.g. for printing in Erlang syntax.

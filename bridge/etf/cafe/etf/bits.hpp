@@ -15,14 +15,11 @@ struct binary {
 
   binary() = default;
 
-  explicit binary(std::string str) : bytes(std::move(str)) {
-  }
+  explicit binary(std::string str) : bytes(std::move(str)) {}
 
-  explicit binary(std::string_view str) : bytes(str) {
-  }
+  explicit binary(std::string_view str) : bytes(str) {}
 
-  explicit binary(const char* str) : bytes(str) {
-  }
+  explicit binary(const char* str) : bytes(str) {}
 
   std::string_view view() const noexcept {
     return bytes;

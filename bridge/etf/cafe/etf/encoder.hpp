@@ -36,8 +36,7 @@ struct encode_options {
 /// caller-provided buffer of that length. A frame thus needs one allocation.
 class encoder {
 public:
-  explicit encoder(encode_options opts = {}) : opts_(opts) {
-  }
+  explicit encoder(encode_options opts = {}) : opts_(opts) {}
 
   /// Exact number of bytes `write` produces for `x` (without version byte).
   size_t size(const term& x) const noexcept;

@@ -30,9 +30,10 @@ bool get_as(const term& x, reference& out);
 bool get_as(const term& x, term& out);
 
 template <class T>
-std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>
-                   && !std::is_same_v<T, int64_t>,
-                 bool>
+std::enable_if_t<
+  std::is_integral_v<
+    T> && !std::is_same_v<T, bool> && !std::is_same_v<T, int64_t>,
+  bool>
 get_as(const term& x, T& out) {
   int64_t value = 0;
   if (!get_as(x, value))

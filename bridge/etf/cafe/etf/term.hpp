@@ -24,8 +24,7 @@ struct tuple {
   std::vector<term> elements;
 
   tuple() = default;
-  explicit tuple(std::vector<term> xs) : elements(std::move(xs)) {
-  }
+  explicit tuple(std::vector<term> xs) : elements(std::move(xs)) {}
 
   size_t size() const noexcept {
     return elements.size();
@@ -46,8 +45,7 @@ struct list {
   std::shared_ptr<const term> tail;
 
   list() = default;
-  explicit list(std::vector<term> xs) : elements(std::move(xs)) {
-  }
+  explicit list(std::vector<term> xs) : elements(std::move(xs)) {}
   list(std::vector<term> xs, term tail);
 
   bool proper() const noexcept {
@@ -77,8 +75,7 @@ struct map {
 
   map() = default;
   explicit map(std::vector<std::pair<term, term>> xs)
-    : entries(std::move(xs)) {
-  }
+    : entries(std::move(xs)) {}
 
   size_t size() const noexcept {
     return entries.size();
@@ -160,13 +157,12 @@ public:
   using variant_type
     = std::variant<list, int64_t, etf::big_integer, double, etf::atom,
                    etf::reference, etf::fun, etf::export_fun, etf::port,
-                   etf::pid, etf::tuple, etf::map, etf::binary,
-                   etf::bitstring>;
+                   etf::pid, etf::tuple, etf::map, etf::binary, etf::bitstring>;
 
   term() = default;
 
-  template <class T, class = std::enable_if_t<std::is_integral_v<T>
-                                              && !std::is_same_v<T, bool>>>
+  template <class T, class = std::enable_if_t<
+                       std::is_integral_v<T> && !std::is_same_v<T, bool>>>
   term(T value) : value_(static_cast<int64_t>(value)) {
     static_assert(sizeof(T) < 8 || std::is_signed_v<T>,
                   "use term::from_uint64 for 64-bit unsigned values");
@@ -175,16 +171,15 @@ public:
   /// `true` and `false` are atoms in Erlang.
   term(bool value);
 
-  term(double value) : value_(value) {
-  }
+  term(double value) : value_(value) {}
 
   term(etf::big_integer value);
 
-  template <class T, class = std::enable_if_t<std::is_constructible_v<
-                       variant_type, T&&>>,
-            class = std::enable_if_t<!std::is_arithmetic_v<std::decay_t<T>>>>
-  term(T&& value) : value_(std::forward<T>(value)) {
-  }
+  template <
+    class T,
+    class = std::enable_if_t<std::is_constructible_v<variant_type, T&&>>,
+    class = std::enable_if_t<!std::is_arithmetic_v<std::decay_t<T>>>>
+  term(T&& value) : value_(std::forward<T>(value)) {}
 
   /// Any unsigned 64-bit value (a `big_integer` above INT64_MAX).
   static term from_uint64(uint64_t value);
