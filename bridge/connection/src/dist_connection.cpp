@@ -46,6 +46,29 @@ using std::chrono::steady_clock;
 /// How many bytes one read asks for.
 constexpr size_t read_chunk = size_t{64} << 10;
 
+/// The local process a signal comes from, if the operation names one.
+std::optional<etf::pid> sender_of(const dist::control_message& ctl) {
+  return std::visit(
+    [](const auto& x) -> std::optional<etf::pid> {
+      if constexpr (requires { x.from; }) {
+        using from_type = std::decay_t<decltype(x.from)>;
+        if constexpr (std::is_same_v<from_type, etf::pid>)
+          return x.from;
+        else if constexpr (std::is_same_v<from_type, dist::pid_or_name>)
+          if (auto p = std::get_if<etf::pid>(&x.from))
+            return *p;
+      }
+      return std::nullopt;
+    },
+    ctl);
+}
+
+/// The rest of a fragmented message, and who sent it.
+struct outgoing_fragments {
+  dist::fragmenter frags;
+  std::optional<etf::pid> sender;
+};
+
 class tcp_connection : public dist_connection,
                        public std::enable_shared_from_this<tcp_connection> {
 public:
@@ -107,6 +130,20 @@ public:
       return send_status::closed;
     if (!force && queued_locked() >= cfg_.busy_limit)
       return send_status::busy;
+    // Erlang keeps the signals between two processes in order: nothing may
+    // overtake the rest of an earlier fragmented message from the same
+    // sender (OTP blocks the sender until its last fragment is out). Other
+    // senders' messages still slip in between fragments.
+    auto from = sender_of(ctl);
+    for (auto i = fragmenters_.begin(); i != fragmenters_.end();) {
+      if (from && i->sender && *i->sender != *from) {
+        ++i;
+        continue;
+      }
+      while (!i->frags.done())
+        i->frags.next(pending_);
+      i = fragmenters_.erase(i);
+    }
     auto res = sender_->write(ctl, payload, pending_);
     if (!res) {
       runtime::logger().warn("dist: cannot send to {}: {}", peer_name_,
@@ -114,7 +151,7 @@ public:
       return send_status::rejected;
     }
     if (!res->done())
-      fragmenters_.push_back(std::move(*res));
+      fragmenters_.push_back({std::move(*res), from});
     wrote_since_tick_ = true;
     schedule_write_locked();
     return send_status::ok;
@@ -219,6 +256,14 @@ private:
         } else if constexpr (std::is_same_v<T, handshake::done>) {
           on_handshake_done(ev);
         } else if constexpr (std::is_same_v<T, handshake::failure>) {
+          if (ev.reason == handshake::errc::nok) {
+            // The peer's own attempt wins. Like OTP, wait to be dropped:
+            // the node replaces this connection when the peer's arrives,
+            // keeping whoever waits for it; the setup timer ends the wait
+            // if it never does. Failing now would fail those waiters.
+            awaiting_peer_ = true;
+            return;
+          }
           failure_ = ev.detail.empty()
                        ? std::string{"handshake failed"}
                        : "handshake failed: " + ev.detail;
@@ -297,7 +342,7 @@ private:
       handle(initiator_->feed(bytes));
     else
       handle(acceptor_->feed(bytes));
-    if (!closed_ && !close_after_write_)
+    if (!closed_ && !close_after_write_ && !awaiting_peer_)
       do_read();
   }
 
@@ -387,7 +432,7 @@ private:
   size_t queued_locked() const noexcept {
     size_t n = pending_.size() + writing_.size();
     for (auto& f : fragmenters_)
-      n += f.remaining() * f.next_frame_size();
+      n += f.frags.remaining() * f.frags.next_frame_size();
     return n;
   }
 
@@ -404,8 +449,8 @@ private:
       // One fragment of every large message per round: small messages
       // queued meanwhile go out between fragments.
       for (auto i = fragmenters_.begin(); i != fragmenters_.end();) {
-        i->next(pending_);
-        i = i->done() ? fragmenters_.erase(i) : std::next(i);
+        i->frags.next(pending_);
+        i = i->frags.done() ? fragmenters_.erase(i) : std::next(i);
       }
       if (pending_.empty() || closed_) {
         write_in_flight_ = false;
@@ -481,7 +526,7 @@ private:
   std::optional<dist::sender> sender_;
   std::vector<uint8_t> pending_;
   std::vector<uint8_t> writing_;
-  std::deque<dist::fragmenter> fragmenters_;
+  std::deque<outgoing_fragments> fragmenters_;
   bool write_in_flight_ = false;
   bool wrote_since_tick_ = false;
   bool closed_ = false;
@@ -493,6 +538,8 @@ private:
   std::array<uint8_t, 4096> handshake_buf_{};
   std::string failure_;
   bool close_after_write_ = false;
+  /// Lost a simultaneous connect (status nok): no more reads.
+  bool awaiting_peer_ = false;
   bool up_ = false;
   asio::steady_timer tick_timer_;
   asio::steady_timer setup_timer_;

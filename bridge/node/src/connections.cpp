@@ -44,18 +44,34 @@ bool node::impl::on_alive(const conn_ptr& conn) {
 }
 
 void node::impl::on_replace(const conn_ptr& conn) {
+  auto peer = conn->peer();
   conn_ptr old;
+  bool was_up = false;
+  std::vector<std::function<void(etf::atom, bool)>> watchers;
   {
     std::lock_guard guard{mtx};
-    auto& st = peers[conn->peer()];
+    auto& st = peers[peer];
     if (st.conn != conn) {
       old = st.conn;
+      was_up = st.up;
       st.conn = conn;
       st.up = false;
+      if (was_up)
+        watchers = node_watchers;
     }
   }
-  if (old)
-    old->close("replaced by a new connection from the same node");
+  if (!old)
+    return;
+  old->close("replaced by a new connection from the same node");
+  // The table no longer names the old connection, so its on_down is
+  // ignored: the nodedown happens here. The peer restarted, and what
+  // crossed the old connection (links, monitors) ends with noconnection,
+  // before the new connection comes up.
+  if (was_up) {
+    node_down(peer);
+    for (auto& w : watchers)
+      w(peer, false);
+  }
 }
 
 void node::impl::on_up(const conn_ptr& conn) {

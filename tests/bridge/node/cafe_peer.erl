@@ -164,15 +164,24 @@ agent(ReportTo) ->
     end,
     agent(ReportTo).
 
-%% Waits until the wall clock reaches `AtMs` (os:system_time(millisecond),
+%% Waits until the wall clock reaches `AtUs` (os:system_time(microsecond),
 %% the clock the C++ side uses too), then connects: for simultaneous
-%% connects from both ends.
-connect_at(Node, AtMs) ->
-    Wait = AtMs - os:system_time(millisecond),
-    if Wait > 0, Wait < 10000 -> timer:sleep(Wait);
+%% connects from both ends. timer:sleep/1 oversleeps by up to a
+%% millisecond, so the last 2 ms are spent spinning.
+connect_at(Node, AtUs) ->
+    Sleep = (AtUs - os:system_time(microsecond)) div 1000 - 2,
+    if Sleep > 0, Sleep < 10000 -> timer:sleep(Sleep);
        true -> ok
     end,
+    spin_until(AtUs, 1000000),
     net_kernel:connect_node(Node).
+
+spin_until(_, 0) -> ok;
+spin_until(AtUs, Bound) ->
+    case os:system_time(microsecond) >= AtUs of
+        true -> ok;
+        false -> spin_until(AtUs, Bound - 1)
+    end.
 
 %% -- node events ------------------------------------------------------------
 

@@ -43,10 +43,11 @@ inline constexpr flags_t v4_nc = flags_t{1} << 34;
 inline constexpr flags_t alias = flags_t{1} << 35;
 
 /// What an OTP 25 peer refuses to connect without (DFLAG_DIST_MANDATORY_25).
-inline constexpr flags_t mandatory_25
-  = extended_references | fun_tags | extended_pids_ports | utf8_atoms
-    | new_fun_tags | big_creation | new_floats | map_tag | export_ptr_tag
-    | bit_binaries | handshake_23;
+inline constexpr flags_t mandatory_25 = extended_references | fun_tags
+                                        | extended_pids_ports | utf8_atoms
+                                        | new_fun_tags | big_creation
+                                        | new_floats | map_tag | export_ptr_tag
+                                        | bit_binaries | handshake_23;
 
 /// What OTP 26 and 27 add to the mandatory set.
 inline constexpr flags_t mandatory_26 = mandatory_25 | v4_nc | unlink_id;

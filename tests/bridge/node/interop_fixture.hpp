@@ -1,0 +1,219 @@
+#pragma once
+
+// Shared by the bridge.node suites: a cafe node on loopback with a private
+// EPMD port per test, real `erl` nodes driven through cafe_peer.erl, and the
+// small socket tools the protocol tests need (a capturing TCP relay, a raw
+// client). Everything is bounded in time; every process is killed by PID.
+
+#include "cafe/etf/term.hpp"
+#include "cafe/node/config.hpp"
+#include "cafe/node/mailbox.hpp"
+#include "cafe/node/node.hpp"
+#include "cafe/test/process.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <gtest/gtest.h>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace cafe::test {
+
+using namespace std::chrono_literals;
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0,
+/// then released).
+uint16_t free_port();
+
+/// The short host name, as `erl -sname` completes node names.
+std::string short_host();
+
+/// `'text'`: an atom as an Erlang literal.
+std::string quoted(etf::atom x);
+
+/// An Erlang expression that rebuilds `x` exactly (via term_to_binary
+/// bytes), e.g. to hand a cafe pid to an erl expression.
+std::string erl_literal(const etf::term& x);
+
+/// How `interop_fixture::start_erl` starts a node.
+struct erl_options {
+  /// The alive part (`-sname`).
+  std::string name;
+  std::string cookie;
+  uint16_t epmd_port = 0;
+  /// net_ticktime; 0 keeps erl's default (60 s).
+  std::chrono::seconds ticktime{0};
+  std::vector<std::string> extra_args;
+};
+
+/// A real `erl -sname` node running cafe_peer:main/0: each `eval` sends one
+/// Erlang expression over stdin and decodes the answer line from stdout.
+/// The node cannot start an epmd of its own (`-start_epmd false`), keeps
+/// its listener on loopback and logs to stderr (the test log).
+class erl_node {
+public:
+  /// Starts the node and waits until its distribution is up.
+  erl_node(const std::filesystem::path& beam_dir, erl_options opts);
+
+  ~erl_node();
+
+  erl_node(const erl_node&) = delete;
+  erl_node& operator=(const erl_node&) = delete;
+
+  /// The full node name, e.g. `a@vm`.
+  etf::atom name() const noexcept {
+    return name_;
+  }
+
+  pid_t os_pid() const noexcept {
+    return child_->pid();
+  }
+
+  /// Sends `expr` (no trailing dot) without waiting for its value.
+  void post(std::string_view expr);
+
+  /// The value of the oldest posted expression not yet collected. Throws
+  /// (failing the test) when it raised, or after `timeout`.
+  etf::term result(std::chrono::milliseconds timeout = 10s);
+
+  /// `post` then `result`.
+  etf::term eval(std::string_view expr,
+                 std::chrono::milliseconds timeout = 10s);
+
+  /// Sends `sig` to the node's process group (e.g. SIGSTOP to freeze it).
+  void signal(int sig);
+
+  /// SIGKILLs the node and reaps it.
+  void kill();
+
+private:
+  std::unique_ptr<child_process> child_;
+  std::string buf_;
+  etf::atom name_;
+};
+
+/// A loopback TCP relay for one connection: it accepts on its own port,
+/// dials `127.0.0.1:target_port` and copies bytes both ways, keeping a copy
+/// of each direction.
+class tcp_relay {
+public:
+  explicit tcp_relay(uint16_t target_port);
+  ~tcp_relay();
+
+  tcp_relay(const tcp_relay&) = delete;
+  tcp_relay& operator=(const tcp_relay&) = delete;
+
+  uint16_t port() const noexcept {
+    return port_;
+  }
+
+  /// What the dialing side sent so far.
+  std::vector<uint8_t> from_client() const;
+
+  /// What the target sent so far.
+  std::vector<uint8_t> from_target() const;
+
+private:
+  void run();
+
+  uint16_t target_port_;
+  uint16_t port_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mtx_;
+  std::vector<uint8_t> from_client_;
+  std::vector<uint8_t> from_target_;
+  std::thread thread_;
+};
+
+/// A blocking loopback TCP client for scripted peers.
+class raw_client {
+public:
+  explicit raw_client(uint16_t port);
+  ~raw_client();
+
+  raw_client(const raw_client&) = delete;
+  raw_client& operator=(const raw_client&) = delete;
+
+  void send(std::span<const uint8_t> bytes);
+
+  /// Bytes available within `timeout`; empty when the peer closed. Throws
+  /// on a timeout.
+  std::vector<uint8_t> receive(std::chrono::milliseconds timeout);
+
+  /// Whether the peer closes the connection within `timeout` (anything it
+  /// sends meanwhile is discarded).
+  bool closed_within(std::chrono::milliseconds timeout);
+
+private:
+  int fd_ = -1;
+};
+
+/// Polls `pred` every `step` until it holds or `timeout` passes.
+template <class Predicate>
+bool eventually(Predicate pred, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds step = 20ms) {
+  auto deadline = clock::now() + timeout;
+  for (;;) {
+    if (pred())
+      return true;
+    if (clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(step);
+  }
+}
+
+/// Whether `xs` holds `x`.
+bool contains(const std::vector<etf::atom>& xs, etf::atom x);
+
+/// An io_context on two threads, a private EPMD port, and the cafe and erl
+/// nodes of one test. Nodes a test starts are stopped when it ends (erl
+/// nodes by the test's own `unique_ptr`s, which die first).
+class interop_fixture : public ::testing::Test {
+protected:
+  interop_fixture();
+  ~interop_fixture() override;
+
+  /// Compiles cafe_peer.erl (once per suite).
+  void SetUp() override;
+
+  /// Starts `cafe@<host>` on loopback: the fixture's cookie and EPMD port,
+  /// an embedded EPMD (none runs on a fresh port), then `tweak`.
+  std::shared_ptr<node::node>
+  start_cafe(const std::function<void(node::config&)>& tweak = {});
+
+  /// Starts `<name>@<host>` with the fixture's cookie and EPMD port, then
+  /// `tweak`.
+  std::unique_ptr<erl_node>
+  start_erl(std::string name,
+            const std::function<void(erl_options&)>& tweak = {});
+
+  /// `alive@<host>`.
+  etf::atom node_name(std::string_view alive) const;
+
+  boost::asio::io_context& io();
+
+  std::string host_;
+  uint16_t epmd_port_ = 0;
+  std::string cookie_ = "secret";
+
+private:
+  struct io_state;
+  std::unique_ptr<io_state> io_;
+  std::vector<std::shared_ptr<node::node>> nodes_;
+};
+
+} // namespace cafe::test
