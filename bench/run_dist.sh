@@ -108,8 +108,8 @@ start_node() {
 
 # wait_ready PID LOG: until the node printed READY (bounded).
 wait_ready() {
-  local i
-  for i in $(seq 1 $((ready_timeout * 20))); do
+  local _
+  for _ in $(seq 1 $((ready_timeout * 20))); do
     grep -q '^READY' "$2" && return 0
     kill -0 "$1" 2>/dev/null || break
     sleep 0.05
@@ -121,8 +121,8 @@ wait_ready() {
 
 # wait_exit PID: until the process ended (bounded), else kill it.
 wait_exit() {
-  local i
-  for i in $(seq 1 $((test_timeout * 20))); do
+  local _
+  for _ in $(seq 1 $((test_timeout * 20))); do
     kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return 0; }
     sleep 0.05
   done

@@ -1,6 +1,6 @@
 #include "cafe/connection/dist_connection.hpp"
 
-#include "cafe/connection/listener.hpp"
+#include "accept.hpp"
 #include "cafe/dist/frame_reader.hpp"
 #include "cafe/dist/frame_writer.hpp"
 #include "cafe/dist/sender.hpp"
@@ -16,7 +16,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -30,10 +29,6 @@ owner::~owner() {
 }
 
 dist_connection::~dist_connection() {
-  // nop
-}
-
-listener::~listener() {
   // nop
 }
 
@@ -75,14 +70,10 @@ public:
   tcp_connection(asio::io_context& io, tcp::socket socket, settings cfg,
                  std::weak_ptr<owner> node, std::string peer_node,
                  bool initiated)
-    : strand_(asio::make_strand(io)),
-      socket_(std::move(socket)),
-      cfg_(std::move(cfg)),
-      node_(std::move(node)),
-      peer_name_(std::move(peer_node)),
-      initiated_(initiated),
-      tick_timer_(strand_),
-      setup_timer_(strand_),
+    : strand_(asio::make_strand(io)), socket_(std::move(socket)),
+      cfg_(std::move(cfg)), node_(std::move(node)),
+      peer_name_(std::move(peer_node)), initiated_(initiated),
+      tick_timer_(strand_), setup_timer_(strand_),
       reader_(cfg_.max_frame_size) {
     if (initiated_)
       initiator_.emplace(cfg_.handshake, peer_name_);
@@ -166,9 +157,10 @@ public:
   }
 
   void close(std::string reason) override {
-    asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
-      self->shutdown(reason);
-    });
+    asio::post(strand_,
+               [self = shared_from_this(), reason = std::move(reason)] {
+                 self->shutdown(reason);
+               });
   }
 
   size_t queued_bytes() const noexcept override {
@@ -264,9 +256,8 @@ private:
             awaiting_peer_ = true;
             return;
           }
-          failure_ = ev.detail.empty()
-                       ? std::string{"handshake failed"}
-                       : "handshake failed: " + ev.detail;
+          failure_ = ev.detail.empty() ? std::string{"handshake failed"}
+                                       : "handshake failed: " + ev.detail;
           // Write what the machine produced (e.g. "snot_allowed"), then go.
           close_after_write_ = true;
           std::lock_guard guard{mtx_};
@@ -318,10 +309,10 @@ private:
     if (!up_) {
       socket_.async_read_some(
         asio::buffer(handshake_buf_),
-        asio::bind_executor(strand_, [self = shared_from_this()](
-                                       auto ec, size_t n) {
-          self->on_handshake_read(ec, n);
-        }));
+        asio::bind_executor(strand_,
+                            [self = shared_from_this()](auto ec, size_t n) {
+                              self->on_handshake_read(ec, n);
+                            }));
       return;
     }
     auto room = reader_.prepare(read_chunk);
@@ -464,10 +455,10 @@ private:
       writing_.swap(pending_);
     }
     asio::async_write(socket_, asio::buffer(writing_),
-                      asio::bind_executor(strand_, [self = shared_from_this()](
-                                                     auto ec, size_t) {
-                        self->on_write(ec);
-                      }));
+                      asio::bind_executor(
+                        strand_, [self = shared_from_this()](auto ec, size_t) {
+                          self->on_write(ec);
+                        }));
   }
 
   void on_write(boost::system::error_code ec) {
@@ -505,8 +496,8 @@ private:
     if (up_)
       log.info("dist: connection to {} down: {}", who, reason);
     else
-      log.warn("dist: connection {} {} failed: {}",
-               initiated_ ? "to" : "from", who, reason);
+      log.warn("dist: connection {} {} failed: {}", initiated_ ? "to" : "from",
+               who, reason);
     if (auto node = node_.lock())
       node->on_down(shared_from_this(), reason);
   }
@@ -550,73 +541,6 @@ private:
   unsigned silent_intervals_ = 0;
 };
 
-class tcp_listener : public listener,
-                     public std::enable_shared_from_this<tcp_listener> {
-public:
-  tcp_listener(asio::io_context& io, settings cfg, std::weak_ptr<owner> node)
-    : io_(io), acceptor_(io), cfg_(std::move(cfg)), node_(std::move(node)) {
-    // nop
-  }
-
-  expected<void, std::string> bind(const std::string& address, uint16_t port) {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(address, ec);
-    if (ec)
-      return unexpected{"bad listen address " + address + ": " + ec.message()};
-    tcp::endpoint ep{addr, port};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(ep, ec);
-    if (!ec)
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return unexpected{"cannot listen on " + address + ":"
-                        + std::to_string(port) + ": " + ec.message()};
-    port_ = acceptor_.local_endpoint().port();
-    return {};
-  }
-
-  uint16_t port() const noexcept override {
-    return port_;
-  }
-
-  void stop() override {
-    asio::post(io_, [self = shared_from_this()] {
-      boost::system::error_code ignored;
-      self->acceptor_.close(ignored);
-    });
-  }
-
-  void do_accept() {
-    acceptor_.async_accept([self = shared_from_this()](auto ec,
-                                                      tcp::socket sock) {
-      if (ec == asio::error::operation_aborted)
-        return;
-      if (!ec) {
-        boost::system::error_code ignored;
-        sock.set_option(tcp::no_delay(true), ignored);
-        auto conn = std::make_shared<tcp_connection>(
-          self->io_, std::move(sock), self->cfg_, self->node_, std::string{},
-          false);
-        conn->start();
-      } else {
-        runtime::logger().warn("dist: accept failed: {}", ec.message());
-      }
-      if (self->acceptor_.is_open())
-        self->do_accept();
-    });
-  }
-
-private:
-  asio::io_context& io_;
-  tcp::acceptor acceptor_;
-  settings cfg_;
-  std::weak_ptr<owner> node_;
-  uint16_t port_ = 0;
-};
-
 } // namespace
 
 std::shared_ptr<dist_connection>
@@ -629,15 +553,17 @@ dist_connection::connect(boost::asio::io_context& io, const settings& cfg,
   return conn;
 }
 
-expected<std::shared_ptr<listener>, std::string>
-listener::start(boost::asio::io_context& io, const settings& cfg,
-                std::weak_ptr<owner> node, const std::string& address,
-                uint16_t port) {
-  auto l = std::make_shared<tcp_listener>(io, cfg, std::move(node));
-  if (auto res = l->bind(address, port); !res)
-    return unexpected{res.error()};
-  l->do_accept();
-  return std::shared_ptr<listener>{l};
+namespace detail {
+
+void start_accepted(boost::asio::io_context& io, tcp::socket sock,
+                    const settings& cfg, std::weak_ptr<owner> node) {
+  boost::system::error_code ignored;
+  sock.set_option(tcp::no_delay(true), ignored);
+  auto conn = std::make_shared<tcp_connection>(
+    io, std::move(sock), cfg, std::move(node), std::string{}, false);
+  conn->start();
 }
+
+} // namespace detail
 
 } // namespace cafe::connection

@@ -4,14 +4,13 @@
 #include "cafe/epmd/requests.hpp"
 #include "cafe/runtime/logging.hpp"
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-
-#include <array>
 #include <future>
 
 namespace cafe::connection {
@@ -35,14 +34,9 @@ public:
   using result_type = expected<Reply, std::string>;
   using callback = std::function<void(result_type, tcp::socket*)>;
 
-  exchange(asio::io_context& io, std::vector<uint8_t> request,
-           callback done)
-    : strand_(asio::make_strand(io)),
-      resolver_(strand_),
-      socket_(strand_),
-      timer_(strand_),
-      request_(std::move(request)),
-      done_(std::move(done)) {
+  exchange(asio::io_context& io, std::vector<uint8_t> request, callback done)
+    : strand_(asio::make_strand(io)), resolver_(strand_), socket_(strand_),
+      timer_(strand_), request_(std::move(request)), done_(std::move(done)) {
     // nop
   }
 
@@ -64,9 +58,9 @@ public:
           asio::async_connect(
             self->socket_, eps, [self, host, port](auto ec, const auto&) {
               if (ec)
-                return self->finish(
-                  unexpected{"cannot reach epmd at " + host + ":"
-                             + std::to_string(port) + ": " + ec.message()});
+                return self->finish(unexpected{"cannot reach epmd at " + host
+                                               + ":" + std::to_string(port)
+                                               + ": " + ec.message()});
               asio::async_write(self->socket_, asio::buffer(self->request_),
                                 [self](auto ec, size_t) {
                                   if (ec)
@@ -86,9 +80,9 @@ private:
       auto res = ec ? self->reader_.finish()
                     : self->reader_.feed({self->buf_.data(), n});
       if (!res)
-        return self->finish(unexpected{
-          std::string{"bad reply from epmd: "}
-          + std::string{epmd::to_string(res.error())}});
+        return self->finish(
+          unexpected{std::string{"bad reply from epmd: "}
+                     + std::string{epmd::to_string(res.error())}});
       if (*res)
         return self->finish(std::move(**res));
       if (ec)
@@ -184,9 +178,9 @@ register_node(boost::asio::io_context& io, const std::string& address,
         return promise.set_value(unexpected{res.error()});
       auto creation = epmd::creation_of(*res);
       if (!creation)
-        return promise.set_value(unexpected{
-          "epmd refused to register " + node.name
-          + " (the name is in use or invalid)"});
+        return promise.set_value(
+          unexpected{"epmd refused to register " + node.name
+                     + " (the name is in use or invalid)"});
       auto reg = std::make_unique<tcp_registration>(std::move(*sock),
                                                     *creation);
       promise.set_value(result{std::move(reg)});
@@ -200,8 +194,8 @@ void async_port_please(
   std::function<void(expected<epmd::node_info, std::string>)> done) {
   run_exchange<epmd::port2_resp>(
     io, epmd::port_please2_req{name}, host, epmd_port, timeout,
-    [done = std::move(done), name](
-      expected<epmd::port2_resp, std::string> res, tcp::socket*) {
+    [done = std::move(done), name](expected<epmd::port2_resp, std::string> res,
+                                   tcp::socket*) {
       if (!res)
         return done(unexpected{res.error()});
       auto info = epmd::node_of(*res);
@@ -216,8 +210,9 @@ port_please(boost::asio::io_context& io, const std::string& host,
             uint16_t epmd_port, const std::string& name,
             std::chrono::milliseconds timeout) {
   std::promise<expected<epmd::node_info, std::string>> promise;
-  async_port_please(io, host, epmd_port, name, timeout,
-                    [&promise](auto res) { promise.set_value(std::move(res)); });
+  async_port_please(io, host, epmd_port, name, timeout, [&promise](auto res) {
+    promise.set_value(std::move(res));
+  });
   return promise.get_future().get();
 }
 
@@ -225,9 +220,10 @@ expected<epmd::names_resp, std::string>
 names(boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
       std::chrono::milliseconds timeout) {
   std::promise<expected<epmd::names_resp, std::string>> promise;
-  run_exchange<epmd::names_resp>(
-    io, epmd::names_req{}, host, epmd_port, timeout,
-    [&promise](auto res, tcp::socket*) { promise.set_value(std::move(res)); });
+  run_exchange<epmd::names_resp>(io, epmd::names_req{}, host, epmd_port,
+                                 timeout, [&promise](auto res, tcp::socket*) {
+                                   promise.set_value(std::move(res));
+                                 });
   return promise.get_future().get();
 }
 

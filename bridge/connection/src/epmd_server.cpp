@@ -1,16 +1,16 @@
 #include "cafe/connection/epmd_server.hpp"
 
+#include "accept.hpp"
 #include "cafe/epmd/registry.hpp"
 #include "cafe/epmd/session.hpp"
 #include "cafe/runtime/logging.hpp"
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-
-#include <array>
 #include <chrono>
 #include <unordered_map>
 
@@ -36,8 +36,7 @@ bool is_local(const tcp::endpoint& peer) {
 
 int64_t now_seconds() {
   using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch())
-    .count();
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 class server_impl;
@@ -80,28 +79,16 @@ private:
 class server_impl : public epmd_server,
                     public std::enable_shared_from_this<server_impl> {
 public:
-  explicit server_impl(asio::io_context& io)
-    : strand_(asio::make_strand(io)), acceptor_(strand_) {
+  explicit server_impl(asio::io_context& io) : strand_(asio::make_strand(io)) {
     // nop
   }
 
-  expected<void, std::string> bind(const std::string& address, uint16_t port) {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(address, ec);
-    if (ec)
-      return unexpected{"bad epmd address " + address};
-    tcp::endpoint ep{addr, port};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(ep, ec);
-    if (!ec)
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return unexpected{"cannot start the embedded epmd on " + address + ":"
-                        + std::to_string(port) + ": " + ec.message()};
-    port_ = acceptor_.local_endpoint().port();
+  expected<void, std::string> bind(const std::vector<std::string>& addresses,
+                                   uint16_t port) {
+    auto res = detail::bind_all(strand_, addresses, port, acceptors_);
+    if (!res)
+      return unexpected{"cannot start the embedded epmd: " + res.error()};
+    port_ = *res;
     epmd::registry::config cfg;
     cfg.port = port_;
     registry_ = epmd::registry{cfg};
@@ -112,10 +99,16 @@ public:
     return port_;
   }
 
+  asio::strand<asio::io_context::executor_type>& executor() {
+    return strand_;
+  }
+
   void stop() override {
     asio::post(strand_, [self = shared_from_this()] {
-      boost::system::error_code ignored;
-      self->acceptor_.close(ignored);
+      for (auto& acc : self->acceptors_) {
+        boost::system::error_code ignored;
+        acc.close(ignored);
+      }
       for (auto& [id, s] : self->sessions_)
         if (auto ptr = s.lock())
           ptr->close();
@@ -123,26 +116,31 @@ public:
     });
   }
 
-  void do_accept() {
+  void do_accept_all() {
+    for (auto& acc : acceptors_)
+      do_accept(acc);
+  }
+
+  void do_accept(tcp::acceptor& acc) {
     // Accepted sockets share the server strand: the registry is one table
     // that every session reads and writes.
-    acceptor_.async_accept(
-      strand_, [self = shared_from_this()](auto ec, tcp::socket sock) {
-        if (ec == asio::error::operation_aborted)
-          return;
-        if (!ec) {
-          boost::system::error_code pec;
-          auto peer = sock.remote_endpoint(pec);
-          bool local = !pec && is_local(peer);
-          auto id = ++self->next_id_;
-          auto s = std::make_shared<server_session>(self, std::move(sock), id,
-                                                    local);
-          self->sessions_[id] = s;
-          s->start();
-        }
-        if (self->acceptor_.is_open())
-          self->do_accept();
-      });
+    acc.async_accept(strand_, [self = shared_from_this(),
+                               &acc](auto ec, tcp::socket sock) {
+      if (ec == asio::error::operation_aborted)
+        return;
+      if (!ec) {
+        boost::system::error_code pec;
+        auto peer = sock.remote_endpoint(pec);
+        bool local = !pec && is_local(peer);
+        auto id = ++self->next_id_;
+        auto s = std::make_shared<server_session>(self, std::move(sock), id,
+                                                  local);
+        self->sessions_[id] = s;
+        s->start();
+      }
+      if (acc.is_open())
+        self->do_accept(acc);
+    });
   }
 
   epmd::registry& registry() {
@@ -171,7 +169,8 @@ public:
 
 private:
   asio::strand<asio::io_context::executor_type> strand_;
-  tcp::acceptor acceptor_;
+  // Never resized after `bind`: handlers keep references to the elements.
+  std::vector<tcp::acceptor> acceptors_;
   uint16_t port_ = 0;
   epmd::registry registry_;
   epmd::connection_id next_id_ = 0;
@@ -224,12 +223,12 @@ void server_session::finish() {
 } // namespace
 
 expected<std::shared_ptr<epmd_server>, std::string>
-epmd_server::start(boost::asio::io_context& io, const std::string& address,
-                   uint16_t port) {
+epmd_server::start(boost::asio::io_context& io,
+                   const std::vector<std::string>& addresses, uint16_t port) {
   auto srv = std::make_shared<server_impl>(io);
-  if (auto res = srv->bind(address, port); !res)
+  if (auto res = srv->bind(addresses, port); !res)
     return unexpected{res.error()};
-  asio::post(io, [srv] { srv->do_accept(); });
+  asio::post(srv->executor(), [srv] { srv->do_accept_all(); });
   return std::shared_ptr<epmd_server>{srv};
 }
 

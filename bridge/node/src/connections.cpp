@@ -9,9 +9,9 @@ namespace cafe::node {
 
 using conn_ptr = std::shared_ptr<connection::dist_connection>;
 
-handshake::status node::impl::on_peer_name(const conn_ptr& conn,
-                                           const handshake::decide_status&
-                                             info) {
+handshake::status
+node::impl::on_peer_name(const conn_ptr& conn,
+                         const handshake::decide_status& info) {
   auto peer = etf::atom::make(info.peer_node);
   if (!peer)
     return handshake::status::not_allowed;

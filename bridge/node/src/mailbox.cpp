@@ -95,15 +95,14 @@ void mailbox::deliver(const std::optional<etf::pid>&, etf::term msg) {
   push(std::move(msg));
 }
 
-void mailbox::exit_signal(const etf::pid& from, const etf::term& reason,
-                          bool) {
+void mailbox::exit_signal(const etf::pid& from, const etf::term& reason, bool) {
   push(etf::make_tuple(etf::atom{"EXIT"}, from, reason));
 }
 
 void mailbox::down(const etf::reference& ref, const etf::term& who,
                    const etf::term& reason) {
-  push(etf::make_tuple(etf::atom{"DOWN"}, ref, etf::atom{"process"}, who,
-                       reason));
+  push(
+    etf::make_tuple(etf::atom{"DOWN"}, ref, etf::atom{"process"}, who, reason));
 }
 
 } // namespace cafe::node

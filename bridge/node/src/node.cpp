@@ -4,10 +4,13 @@
 #include "cafe/handshake/node_name.hpp"
 #include "cafe/node/mailbox.hpp"
 #include "cafe/runtime/logging.hpp"
-#include "node_impl.hpp"
 #include "net_kernel.hpp"
+#include "node_impl.hpp"
 
+#include <algorithm>
+#include <arpa/inet.h>
 #include <future>
+#include <netdb.h>
 #include <unistd.h>
 
 namespace cafe::node {
@@ -46,6 +49,33 @@ expected<std::string, std::string> full_name(const config& cfg) {
   return cfg.name + "@" + host;
 }
 
+/// `address`, plus the loopback addresses `host` resolves to when
+/// `address` is loopback itself. Debian maps the host name to 127.0.1.1:
+/// peers that dial `name@host` must find EPMD and the listener there too.
+std::vector<std::string> with_host_aliases(const std::string& address,
+                                           std::string_view host) {
+  std::vector<std::string> result{address};
+  if (address.rfind("127.", 0) != 0 || host.empty())
+    return result;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(std::string{host}.c_str(), nullptr, &hints, &found) != 0)
+    return result;
+  for (auto p = found; p != nullptr; p = p->ai_next) {
+    char text[INET_ADDRSTRLEN] = {};
+    auto sin = reinterpret_cast<const sockaddr_in*>(p->ai_addr);
+    inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
+    std::string alias = text;
+    if (alias.rfind("127.", 0) == 0
+        && std::find(result.begin(), result.end(), alias) == result.end())
+      result.push_back(alias);
+  }
+  freeaddrinfo(found);
+  return result;
+}
+
 } // namespace
 
 expected<std::shared_ptr<node>, std::string>
@@ -77,52 +107,54 @@ node::start(boost::asio::io_context& io, config cfg) {
     if (!cfg.embedded_epmd)
       return unexpected{"no epmd answers on " + cfg.epmd_address + ":"
                         + std::to_string(cfg.epmd_port)};
-    auto srv = connection::epmd_server::start(io, cfg.epmd_address,
-                                              cfg.epmd_port);
+    auto addresses = with_host_aliases(cfg.epmd_address, host_of(*name));
+    auto srv = connection::epmd_server::start(io, addresses, cfg.epmd_port);
     if (!srv)
       return unexpected{srv.error()};
     ptr->epmd = *srv;
-    log.info("epmd: none running, started an embedded one on {}:{}",
-             cfg.epmd_address, cfg.epmd_port);
+    log.info("epmd: none running, started an embedded one on port {}",
+             cfg.epmd_port);
   }
-  // Listener first (EPMD needs its port); the handshake config gets the
-  // creation once EPMD hands it out, before any peer can connect.
+  // Listen first: EPMD needs the port, and the handshakes need the creation
+  // EPMD hands out. Peers wait in the backlog until the listener runs.
+  auto lst = connection::listener::bind(
+    io, with_host_aliases(cfg.listen_address, host_of(*name)), cfg.listen_port);
+  // Whatever started so far must not outlive a failed start.
+  auto fail = [&ptr](std::string why) {
+    if (ptr->listener)
+      ptr->listener->stop();
+    if (ptr->epmd)
+      ptr->epmd->stop();
+    return unexpected{std::move(why)};
+  };
+  if (!lst)
+    return fail(lst.error());
+  ptr->listener = *lst;
+  epmd::node_info info;
+  info.name = std::string{alive_of(ptr->name_text)};
+  info.port = ptr->listener->port();
+  auto reg = connection::epmd_client::register_node(io, cfg.epmd_address,
+                                                    cfg.epmd_port, info, 5s);
+  if (!reg)
+    return fail(reg.error());
+  ptr->creation = (*reg)->creation();
+  ptr->registration = std::move(*reg);
   ptr->settings = cfg.connection;
   ptr->settings.ticktime = cfg.ticktime;
   ptr->settings.busy_limit = cfg.busy_limit;
   ptr->settings.handshake.node = ptr->name_text;
   ptr->settings.handshake.cookie = ptr->cookie;
   ptr->settings.handshake.hidden = cfg.hidden;
-  epmd::node_info info;
-  info.name = std::string{alive_of(ptr->name_text)};
-  // Bind now to learn the port; accept only after registration.
-  auto probe = connection::listener::start(io, ptr->settings, {},
-                                           cfg.listen_address,
-                                           cfg.listen_port);
-  if (!probe)
-    return unexpected{probe.error()};
-  info.port = (*probe)->port();
-  (*probe)->stop();
-  auto reg = connection::epmd_client::register_node(io, cfg.epmd_address,
-                                                    cfg.epmd_port, info, 5s);
-  if (!reg)
-    return unexpected{reg.error()};
-  ptr->creation = (*reg)->creation();
-  ptr->registration = std::move(*reg);
   ptr->settings.handshake.creation = ptr->creation;
   std::shared_ptr<node> result{new node(ptr)};
   ptr->self = result;
-  auto lst = connection::listener::start(io, ptr->settings, ptr,
-                                         cfg.listen_address, info.port);
-  if (!lst)
-    return unexpected{lst.error()};
-  ptr->listener = *lst;
+  ptr->listener->run(ptr->settings, ptr);
   // The BEAM's net_kernel, as far as peers need it.
   auto nk = std::make_shared<net_kernel>(result);
   result->add_process(nk->self(), nk);
   result->register_name(etf::atom{"net_kernel"}, nk->self());
-  log.info("node {} up: listening on {}:{}, creation {}", ptr->name_text,
-           cfg.listen_address, info.port, ptr->creation);
+  log.info("node {} up: listening on port {}, creation {}", ptr->name_text,
+           info.port, ptr->creation);
   return result;
 }
 
@@ -193,8 +225,8 @@ etf::reference node::make_ref() {
   r.node = impl_->name;
   r.creation = impl_->creation;
   r.size = 3;
-  r.words = {static_cast<uint32_t>(n & 0x3FFFF),
-             static_cast<uint32_t>(n >> 18), impl_->creation, 0, 0};
+  r.words = {static_cast<uint32_t>(n & 0x3FFFF), static_cast<uint32_t>(n >> 18),
+             impl_->creation, 0, 0};
   return r;
 }
 
@@ -247,15 +279,15 @@ send_status node::send(const etf::pid& from, const etf::pid& to,
   return impl_->send_control(to.node, dist::send{etf::atom{}, to}, &msg);
 }
 
-send_status node::send(const etf::pid& from, etf::atom name,
-                       etf::atom to_node, const etf::term& msg) {
+send_status node::send(const etf::pid& from, etf::atom name, etf::atom to_node,
+                       const etf::term& msg) {
   if (to_node == impl_->name) {
     if (auto pid = whereis(name))
       impl_->deliver_local(*pid, from, msg);
     return send_status::ok;
   }
-  return impl_->send_control(to_node,
-                             dist::reg_send{from, etf::atom{}, name}, &msg);
+  return impl_->send_control(to_node, dist::reg_send{from, etf::atom{}, name},
+                             &msg);
 }
 
 bool node::wait_writable(etf::atom peer, std::chrono::milliseconds timeout) {
@@ -345,8 +377,9 @@ bool node::ping(etf::atom peer, std::chrono::milliseconds timeout) {
                              etf::make_tuple(etf::atom{"is_auth"}, name()));
   bool pong = false;
   if (mb->send(etf::atom{"net_kernel"}, peer, req)) {
-    auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - start);
+    auto left = timeout
+                - std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start);
     auto reply = mb->receive_if(
       [&ref](const etf::term& x) {
         auto t = x.get_if<etf::tuple>();
@@ -374,7 +407,8 @@ node::connection_to(etf::atom peer) {
   return nullptr;
 }
 
-// -- sending -------------------------------------------------------------------
+// -- sending
+// -------------------------------------------------------------------
 
 dist::flags_t node::impl::flags_of(etf::atom peer) const {
   std::lock_guard guard{mtx};
@@ -383,8 +417,7 @@ dist::flags_t node::impl::flags_of(etf::atom peer) const {
   return 0;
 }
 
-send_status node::impl::send_control(etf::atom peer,
-                                     dist::control_message ctl,
+send_status node::impl::send_control(etf::atom peer, dist::control_message ctl,
                                      const etf::term* payload, bool force) {
   std::unique_lock guard{mtx};
   if (stopped)
@@ -397,9 +430,9 @@ send_status node::impl::send_control(etf::atom peer,
   }
   if (!force && st.queue.size() >= cfg.max_pending_messages)
     return send_status::busy;
-  st.queue.push_back(
-    {std::move(ctl), payload ? std::optional<etf::term>{*payload}
-                             : std::optional<etf::term>{}});
+  st.queue.push_back({std::move(ctl), payload
+                                        ? std::optional<etf::term>{*payload}
+                                        : std::optional<etf::term>{}});
   connect_locked(peer);
   return send_status::ok;
 }

@@ -63,8 +63,7 @@ struct outgoing_monitor {
 
 struct node::impl : connection::owner,
                     std::enable_shared_from_this<node::impl> {
-  impl(boost::asio::io_context& io_ctx, config c) : io(io_ctx), cfg(c) {
-  }
+  impl(boost::asio::io_context& io_ctx, config c) : io(io_ctx), cfg(c) {}
 
   // -- identity (immutable after start) ---------------------------------------
 
@@ -99,8 +98,7 @@ struct node::impl : connection::owner,
   std::unordered_map<etf::atom, etf::pid> names;
   std::unordered_map<etf::atom, peer_state> peers;
   /// links[local][other]
-  std::unordered_map<etf::pid, std::unordered_map<etf::pid, link_state>>
-    links;
+  std::unordered_map<etf::pid, std::unordered_map<etf::pid, link_state>> links;
   std::unordered_map<etf::reference, incoming_monitor> monitored_by;
   std::unordered_map<etf::reference, outgoing_monitor> monitoring;
   std::vector<std::function<void(etf::atom, bool)>> node_watchers;
@@ -140,8 +138,7 @@ struct node::impl : connection::owner,
   etf::reference monitor(const etf::pid& from, const etf::term& to,
                          etf::atom to_node);
   void demonitor(const etf::pid& from, const etf::reference& ref);
-  void exit2(const etf::pid& from, const etf::pid& to,
-             const etf::term& reason);
+  void exit2(const etf::pid& from, const etf::pid& to, const etf::term& reason);
 
   /// A local process ended: fire its links and monitors.
   void process_down(const etf::pid& pid, const etf::term& reason);
@@ -153,8 +150,7 @@ struct node::impl : connection::owner,
   // Incoming signal handlers.
   void on_link(const etf::pid& from, const etf::pid& to);
   void on_unlink_id(uint64_t id, const etf::pid& from, const etf::pid& to);
-  void on_unlink_id_ack(uint64_t id, const etf::pid& from,
-                        const etf::pid& to);
+  void on_unlink_id_ack(uint64_t id, const etf::pid& from, const etf::pid& to);
   void on_exit(const etf::pid& from, const etf::pid& to,
                const etf::term& reason, bool linked);
   void on_monitor(const etf::pid& watcher, const dist::pid_or_name& target,
@@ -175,12 +171,11 @@ struct node::impl : connection::owner,
   handshake::status
   on_peer_name(const std::shared_ptr<connection::dist_connection>& conn,
                const handshake::decide_status& info) override;
-  bool on_alive(const std::shared_ptr<connection::dist_connection>& conn)
-    override;
-  void on_replace(const std::shared_ptr<connection::dist_connection>& conn)
-    override;
-  void on_up(const std::shared_ptr<connection::dist_connection>& conn)
-    override;
+  bool
+  on_alive(const std::shared_ptr<connection::dist_connection>& conn) override;
+  void
+  on_replace(const std::shared_ptr<connection::dist_connection>& conn) override;
+  void on_up(const std::shared_ptr<connection::dist_connection>& conn) override;
   void on_message(const std::shared_ptr<connection::dist_connection>& conn,
                   dist::message& msg) override;
   void on_down(const std::shared_ptr<connection::dist_connection>& conn,

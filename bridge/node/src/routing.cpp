@@ -85,9 +85,7 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
       [&](dist::exit2& x) { on_exit(x.from, x.to, x.reason, false); },
       [&](dist::exit2_tt& x) { on_exit(x.from, x.to, x.reason, false); },
       [&](dist::payload_exit2& x) { on_exit(x.from, x.to, payload, false); },
-      [&](dist::payload_exit2_tt& x) {
-        on_exit(x.from, x.to, payload, false);
-      },
+      [&](dist::payload_exit2_tt& x) { on_exit(x.from, x.to, payload, false); },
       [&](dist::monitor_p& x) { on_monitor(x.from, x.to, x.ref); },
       [&](dist::demonitor_p& x) { on_demonitor(x.ref); },
       [&](dist::monitor_p_exit& x) {

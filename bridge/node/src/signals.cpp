@@ -30,7 +30,8 @@ dist::pid_or_name to_pid_or_name(const etf::term& x) {
 
 } // namespace
 
-// -- sending signals -----------------------------------------------------------
+// -- sending signals
+// -----------------------------------------------------------
 
 void node::impl::send_link_exit(const etf::pid& from, const etf::pid& to,
                                 const etf::term& reason) {
@@ -45,14 +46,15 @@ void node::impl::send_monitor_exit(const etf::term& who, const etf::pid& to,
                                    const etf::term& reason) {
   auto from = to_pid_or_name(who);
   if (flags_of(to.node) & dist::flag::exit_payload)
-    send_control(to.node, dist::payload_monitor_p_exit{from, to, ref},
-                 &reason, true);
+    send_control(to.node, dist::payload_monitor_p_exit{from, to, ref}, &reason,
+                 true);
   else
-    send_control(to.node, dist::monitor_p_exit{from, to, ref, reason},
-                 nullptr, true);
+    send_control(to.node, dist::monitor_p_exit{from, to, ref, reason}, nullptr,
+                 true);
 }
 
-// -- outgoing ------------------------------------------------------------------
+// -- outgoing
+// ------------------------------------------------------------------
 
 void node::impl::link(const etf::pid& from, const etf::pid& to) {
   std::shared_ptr<local_process> self_proc;
@@ -181,7 +183,8 @@ void node::impl::exit2(const etf::pid& from, const etf::pid& to,
     send_control(to.node, dist::exit2{from, to, reason}, nullptr, true);
 }
 
-// -- incoming ------------------------------------------------------------------
+// -- incoming
+// ------------------------------------------------------------------
 
 void node::impl::on_link(const etf::pid& from, const etf::pid& to) {
   {
@@ -215,8 +218,7 @@ void node::impl::on_unlink_id_ack(uint64_t id, const etf::pid& from,
   std::lock_guard guard{mtx};
   if (auto i = links.find(to); i != links.end()) {
     auto j = i->second.find(from);
-    if (j != i->second.end() && !j->second.active
-        && j->second.unlink_id == id)
+    if (j != i->second.end() && !j->second.active && j->second.unlink_id == id)
       i->second.erase(j);
   }
 }
@@ -290,12 +292,13 @@ void node::impl::on_monitor_exit(const dist::pid_or_name& who,
     if (auto p = procs.find(to); p != procs.end())
       proc = p->second;
   }
-  (void) who;
+  (void)who;
   if (proc)
     proc->down(ref, who_term, reason);
 }
 
-// -- endings -------------------------------------------------------------------
+// -- endings
+// -------------------------------------------------------------------
 
 void node::impl::process_down(const etf::pid& pid, const etf::term& reason) {
   std::vector<std::pair<std::shared_ptr<local_process>, etf::pid>> local_exits;
@@ -369,8 +372,8 @@ void node::impl::process_down(const etf::pid& pid, const etf::term& reason) {
 
 void node::impl::node_down(etf::atom peer) {
   std::vector<std::pair<std::shared_ptr<local_process>, etf::pid>> exits;
-  std::vector<std::tuple<std::shared_ptr<local_process>, etf::reference,
-                         etf::term>>
+  std::vector<
+    std::tuple<std::shared_ptr<local_process>, etf::reference, etf::term>>
     downs;
   {
     std::lock_guard guard{mtx};
@@ -396,8 +399,7 @@ void node::impl::node_down(etf::atom peer) {
       }
     }
     for (auto i = monitored_by.begin(); i != monitored_by.end();)
-      i = i->second.watcher.node == peer ? monitored_by.erase(i)
-                                         : std::next(i);
+      i = i->second.watcher.node == peer ? monitored_by.erase(i) : std::next(i);
   }
   for (auto& [proc, other] : exits)
     proc->exit_signal(other, noconnection(), true);

@@ -107,7 +107,7 @@ TEST_F(atom_cache, repeated_atoms_are_cache_hits_both_ways) {
   auto inbox = cafe->make_mailbox("inbox");
   // The erl node gets an EPMD of its own in which `cafe` points at the
   // relay, so its connection to cafe runs through the relay.
-  auto side_epmd = connection::epmd_server::start(io(), "127.0.0.1", 0);
+  auto side_epmd = connection::epmd_server::start(io(), {"127.0.0.1"}, 0);
   ASSERT_TRUE(side_epmd) << side_epmd.error();
   tcp_relay relay{cafe->port()};
   epmd::node_info info;

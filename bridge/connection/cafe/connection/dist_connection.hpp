@@ -79,8 +79,8 @@ public:
   virtual void on_up(const std::shared_ptr<dist_connection>& conn) = 0;
 
   /// A complete message arrived. `msg` may be moved from.
-  virtual void on_message(const std::shared_ptr<dist_connection>& conn,
-                          dist::message& msg)
+  virtual void
+  on_message(const std::shared_ptr<dist_connection>& conn, dist::message& msg)
     = 0;
 
   /// The connection ended (or its handshake failed); called once.

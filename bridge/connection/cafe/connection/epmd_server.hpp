@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -19,9 +20,11 @@ class epmd_server {
 public:
   virtual ~epmd_server();
 
-  /// Listens on `address:port` (loopback by default).
+  /// Listens on `port` at every address of `addresses` (loopback ones:
+  /// 127.0.0.1 and whatever the host name resolves to, so that peers that
+  /// look the host up find it).
   static expected<std::shared_ptr<epmd_server>, std::string>
-  start(boost::asio::io_context& io, const std::string& address,
+  start(boost::asio::io_context& io, const std::vector<std::string>& addresses,
         uint16_t port);
 
   virtual uint16_t port() const noexcept = 0;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cafe::connection {
 
@@ -15,11 +16,16 @@ class listener {
 public:
   virtual ~listener();
 
-  /// Binds `address:port` (port 0: any) and starts accepting.
+  /// Binds every address of `addresses` on one port (port 0: the kernel
+  /// picks one) and listens. Peers queue in the backlog until `run`: the
+  /// node learns its port first, registers it with EPMD, and only then
+  /// knows the creation its handshakes need.
   static expected<std::shared_ptr<listener>, std::string>
-  start(boost::asio::io_context& io, const settings& cfg,
-        std::weak_ptr<owner> node, const std::string& address,
-        uint16_t port);
+  bind(boost::asio::io_context& io, const std::vector<std::string>& addresses,
+       uint16_t port);
+
+  /// Starts accepting.
+  virtual void run(const settings& cfg, std::weak_ptr<owner> node) = 0;
 
   /// The bound port (what EPMD tells peers).
   virtual uint16_t port() const noexcept = 0;

@@ -40,8 +40,8 @@ public:
 
   /// The next message that satisfies `pred`, leaving others queued.
   template <class Predicate>
-  std::optional<etf::term> receive_if(Predicate pred,
-                                      std::chrono::milliseconds timeout) {
+  std::optional<etf::term>
+  receive_if(Predicate pred, std::chrono::milliseconds timeout) {
     std::unique_lock guard{mtx_};
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
