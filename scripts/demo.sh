@@ -6,6 +6,8 @@
 #   erl -sname me  ->  net_adm:ping('cafe@HOST'), {echo, 'cafe@HOST'} ! {self(), hi}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on relative paths, so every checkout shares one cache.
+export CCACHE_BASEDIR="$PWD"
 
 scripts/setup-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -4,6 +4,8 @@
 # codec and protocol-core suites again under ASan+UBSan, then the format check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on relative paths, so every checkout shares one cache.
+export CCACHE_BASEDIR="$PWD"
 
 scripts/setup-deps.sh
 

@@ -151,3 +151,65 @@ TEST_F(ping, rpc_to_cafe_is_refused_not_hung) {
 }
 
 } // namespace
+
+namespace {
+
+using ping_peers = interop_fixture;
+
+TEST_F(ping_peers, a_running_epmd_is_used_as_is) {
+  // A real epmd on the fixture's port, started (and killed) by the test.
+  spawn_options so;
+  so.program = require_tool("epmd");
+  so.args = {"-port", std::to_string(epmd_port_), "-address", "127.0.0.1"};
+  child_process epmd{so};
+  ASSERT_TRUE(eventually(
+    [&] {
+      spawn_options names;
+      names.program = so.program;
+      names.args = {"-port", std::to_string(epmd_port_), "-names"};
+      return run(names, 2s).ok();
+    },
+    5s));
+  auto cafe = start_cafe();
+  EXPECT_FALSE(cafe->runs_embedded_epmd());
+  auto a = start_erl("a");
+  EXPECT_EQ(a->eval(ping_expr(cafe->name())), pong());
+  spawn_options names;
+  names.program = so.program;
+  names.args = {"-port", std::to_string(epmd_port_), "-names"};
+  auto res = run(names, 5s);
+  ASSERT_TRUE(res.ok()) << res.describe();
+  EXPECT_NE(
+    res.output.find("name cafe at port " + std::to_string(cafe->port()) + "\n"),
+    std::string::npos)
+    << res.output;
+  cafe->stop();
+  epmd.stop(0ms);
+}
+
+TEST_F(ping_peers, elixir_node_ping_and_node_list) {
+  auto cafe = start_cafe();
+  spawn_options so;
+  so.program = require_tool("elixir");
+  auto target = std::string{cafe->name().text()};
+  so.args = {"--sname",
+             "ex",
+             "--cookie",
+             cookie_,
+             "--erl",
+             "-start_epmd false -epmd_port " + std::to_string(epmd_port_)
+               + " -kernel inet_dist_use_interface {127,0,0,1}",
+             "-e",
+             "cafe = :\"" + target
+               + "\"\n"
+                 "IO.puts(\"ping=#{Node.ping(cafe)}\")\n"
+                 "IO.puts(\"listed=#{cafe in Node.list()}\")\n"
+                 ""};
+  so.merge_stderr = true;
+  auto res = run(so, 30s);
+  ASSERT_TRUE(res.ok()) << res.describe();
+  EXPECT_NE(res.output.find("ping=pong"), std::string::npos) << res.output;
+  EXPECT_NE(res.output.find("listed=true"), std::string::npos) << res.output;
+}
+
+} // namespace
