@@ -1,5 +1,7 @@
 #include "cafe/dist/frame_reader.hpp"
 
+#include "cafe/byte_order.hpp"
+
 #include <cstring>
 
 namespace cafe::dist {
@@ -55,8 +57,7 @@ result<frame> frame_reader::next() {
   if (avail < 4)
     return frame{};
   auto p = buf_.data() + begin_;
-  auto len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8)
-             | size_t{p[3]};
+  size_t len = ::cafe::wire::get_u32(p);
   if (len > max_frame_size_)
     return unexpected{
       error{errc::frame_too_large, "frame length above the limit"}};

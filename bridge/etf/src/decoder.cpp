@@ -1,5 +1,6 @@
 #include "cafe/etf/decoder.hpp"
 
+#include "cafe/byte_order.hpp"
 #include "cafe/etf/compare.hpp"
 #include "cafe/etf/tags.hpp"
 #include "inflate.hpp"
@@ -21,18 +22,9 @@ std::string to_string(const decode_error& err) {
 
 namespace {
 
-inline uint16_t get_u16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-inline uint32_t get_u32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8)
-         | uint32_t{p[3]};
-}
-
-inline uint64_t get_u64(const uint8_t* p) {
-  return (uint64_t{get_u32(p)} << 32) | get_u32(p + 4);
-}
+using ::cafe::wire::get_u16;
+using ::cafe::wire::get_u32;
+using ::cafe::wire::get_u64;
 
 /// One decoding run over one input buffer. Recursive descent bounded by
 /// `limits.max_depth`; every length is checked against the bytes left before

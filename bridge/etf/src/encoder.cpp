@@ -1,5 +1,6 @@
 #include "cafe/etf/encoder.hpp"
 
+#include "cafe/byte_order.hpp"
 #include "cafe/etf/tags.hpp"
 
 #include <cstring>
@@ -15,24 +16,9 @@ namespace {
 // The BEAM writes ports with ids beyond 28 bits as V4_PORT_EXT.
 constexpr uint64_t max_v3_port_id = 0x0FFFFFFF;
 
-inline uint8_t* put_u16(uint8_t* p, uint16_t x) {
-  p[0] = static_cast<uint8_t>(x >> 8);
-  p[1] = static_cast<uint8_t>(x);
-  return p + 2;
-}
-
-inline uint8_t* put_u32(uint8_t* p, uint32_t x) {
-  p[0] = static_cast<uint8_t>(x >> 24);
-  p[1] = static_cast<uint8_t>(x >> 16);
-  p[2] = static_cast<uint8_t>(x >> 8);
-  p[3] = static_cast<uint8_t>(x);
-  return p + 4;
-}
-
-inline uint8_t* put_u64(uint8_t* p, uint64_t x) {
-  put_u32(p, static_cast<uint32_t>(x >> 32));
-  return put_u32(p + 4, static_cast<uint32_t>(x));
-}
+using ::cafe::wire::put_u16;
+using ::cafe::wire::put_u32;
+using ::cafe::wire::put_u64;
 
 inline uint64_t magnitude_of(int64_t x) {
   return x < 0 ? ~static_cast<uint64_t>(x) + 1 : static_cast<uint64_t>(x);

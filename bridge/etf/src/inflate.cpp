@@ -1,5 +1,7 @@
 #include "inflate.hpp"
 
+#include "cafe/byte_order.hpp"
+
 #include <zlib.h>
 
 namespace cafe::etf::detail {
@@ -9,8 +11,7 @@ inflate_term(std::span<const uint8_t> bytes, size_t max_size) {
   constexpr size_t header = 6; // 131, 80, UncompressedSize(4)
   if (bytes.size() < header)
     return unexpected{decode_error{errc::truncated, bytes.size()}};
-  size_t size = (size_t{bytes[2]} << 24) | (size_t{bytes[3]} << 16)
-                | (size_t{bytes[4]} << 8) | size_t{bytes[5]};
+  size_t size = wire::get_u32(bytes.data() + 2);
   // The announced size is checked before anything is allocated for it.
   if (size > max_size)
     return unexpected{decode_error{errc::too_large, 2}};

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "cafe/byte_order.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -15,10 +17,7 @@ inline constexpr size_t max_frame_payload = 0xFFFFFFFFu;
 
 /// Writes a frame length (big-endian) at `out`.
 inline void write_frame_length(uint8_t* out, uint32_t len) noexcept {
-  out[0] = static_cast<uint8_t>(len >> 24);
-  out[1] = static_cast<uint8_t>(len >> 16);
-  out[2] = static_cast<uint8_t>(len >> 8);
-  out[3] = static_cast<uint8_t>(len);
+  ::cafe::wire::put_u32(out, len);
 }
 
 /// Appends a tick (a frame of length 0) to a batch of outgoing bytes.
