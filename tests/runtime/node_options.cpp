@@ -139,7 +139,7 @@ TEST_F(node_options_test, listen_forms) {
     uint16_t port;
   };
   for (auto [arg, address, port] :
-       {sample{"10.0.0.1", "10.0.0.1", 0},
+       {sample{"127.0.0.11", "127.0.0.11", 0},
         sample{"127.0.0.1:0", "127.0.0.1", 0}, sample{"::1", "::1", 0},
         sample{"[::1]", "::1", 0}, sample{"[::]:65535", "::", 65535}}) {
     auto res = parse({"--listen", arg});
