@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -50,15 +51,66 @@ table& global_table() {
 
 // Recently seen atoms per thread, so that decoding the same atoms over and
 // over (the common case on a connection) takes no lock at all.
+// Two ways per set: with one, two atoms of the same message that map to
+// the same slot (e.g. 'get' and 'key' under std::hash) evict each other on
+// every message and send both through the shared lock.
 struct thread_cache {
-  static constexpr size_t slots = 512;
-  std::array<const atom_entry*, slots> entries{};
+  static constexpr size_t sets = 256;
+  std::array<std::array<const atom_entry*, 2>, sets> entries{};
 };
 
 thread_local thread_cache tl_cache;
 
 /// Validates UTF-8 as Erlang does for atoms: well-formed, no surrogates, at
 /// most `atom::max_chars` code points.
+inline uint64_t load64(const char* p) noexcept {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+inline uint64_t load32(const char* p) noexcept {
+  uint32_t x;
+  std::memcpy(&x, p, 4);
+  return x;
+}
+
+inline uint64_t mix(uint64_t x) noexcept {
+  x ^= x >> 32;
+  x *= 0xD6E8FEB86659FD93ULL;
+  x ^= x >> 32;
+  return x;
+}
+
+/// Inline hash for atom texts, 8 bytes per step (std::hash is an
+/// out-of-line call that costs more than the rest of a cache hit).
+size_t hash_text(std::string_view text) noexcept {
+  auto p = text.data();
+  auto n = text.size();
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+  for (; n >= 8; p += 8, n -= 8)
+    h = mix(h ^ load64(p));
+  uint64_t w = 0;
+  if (n >= 4)
+    w = (load32(p) << 32) | load32(p + n - 4);
+  else if (n > 0)
+    w = (uint64_t{static_cast<uint8_t>(p[0])} << 16)
+        | (uint64_t{static_cast<uint8_t>(p[n >> 1])} << 8)
+        | uint64_t{static_cast<uint8_t>(p[n - 1])};
+  return mix(h ^ w ^ 0x5BD1E995ULL);
+}
+
+bool all_ascii(std::string_view text) noexcept {
+  auto p = text.data();
+  auto n = text.size();
+  uint64_t acc = 0;
+  for (; n >= 8; p += 8, n -= 8)
+    acc |= load64(p);
+  for (; n > 0; ++p, --n)
+    acc |= static_cast<uint8_t>(*p);
+  return (acc & 0x8080808080808080ULL) == 0;
+}
+
 bool valid_atom_utf8(std::string_view text) noexcept {
   size_t chars = 0;
   auto p = reinterpret_cast<const unsigned char*>(text.data());
@@ -99,11 +151,15 @@ bool valid_atom_utf8(std::string_view text) noexcept {
   return chars <= atom::max_chars;
 }
 
-expected<const atom_entry*, errc> intern(std::string_view text) noexcept {
-  auto h = std::hash<std::string_view>{}(text);
-  auto& slot = tl_cache.entries[h % thread_cache::slots];
-  if (slot != nullptr && slot->hash == h && slot->text == text)
-    return slot;
+using cache_set = std::array<const atom_entry*, 2>;
+
+// Out of line: its locks and exception handling would otherwise give the
+// cache hit below a large stack frame.
+[[gnu::noinline]] expected<const atom_entry*, errc>
+intern_slow(std::string_view text, size_t h, cache_set& set) noexcept {
+  // Most recently interned first; the older one moves to the second way.
+  set[1] = set[0];
+  auto& slot = set[0];
   auto& tbl = global_table();
   auto& sh = tbl.shards[h % shard_count];
   {
@@ -132,6 +188,16 @@ expected<const atom_entry*, errc> intern(std::string_view text) noexcept {
   }
 }
 
+inline expected<const atom_entry*, errc>
+intern(std::string_view text) noexcept {
+  auto h = hash_text(text);
+  auto& set = tl_cache.entries[h % thread_cache::sets];
+  for (auto e : set)
+    if (e != nullptr && e->hash == h && e->text == text)
+      return e;
+  return intern_slow(text, h, set);
+}
+
 const atom_entry* empty_entry() {
   static const atom_entry* entry = *intern(std::string_view{});
   return entry;
@@ -152,7 +218,9 @@ atom::atom(std::string_view text) {
 }
 
 expected<atom, errc> atom::make(std::string_view text) noexcept {
-  if (text.size() > max_bytes || !valid_atom_utf8(text))
+  // Atoms on the wire are nearly always ASCII: one wide check settles it.
+  bool ascii = text.size() <= max_chars && all_ascii(text);
+  if (text.size() > max_bytes || (!ascii && !valid_atom_utf8(text)))
     return unexpected{errc::bad_atom};
   auto res = intern(text);
   if (!res)

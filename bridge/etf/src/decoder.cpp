@@ -208,8 +208,7 @@ bool decoder_run::read_list(term& out, uint32_t n, size_t depth) {
     return fail(errc::truncated, end_);
   if (!count(n))
     return false;
-  auto& xs = out.value().emplace<list>();
-  xs.elements.resize(n);
+  auto& xs = out.value().emplace<list>(std::vector<term>(n));
   for (auto& x : xs.elements)
     if (!read(x, depth + 1))
       return false;
@@ -252,6 +251,12 @@ bool decoder_run::read_map(term& out, uint32_t n, size_t depth) {
   // from the BEAM arrive sorted by key, so one linear pass usually settles
   // it; anything else is sorted by index first.
   auto less = [](const term& a, const term& b) {
+    // Atom keys (records, Elixir structs) are the common case: compare
+    // their texts without the general term order's type dispatch.
+    auto x = a.get_if<atom>();
+    auto y = b.get_if<atom>();
+    if (x != nullptr && y != nullptr)
+      return x->text() < y->text();
     return compare_keys(a, b) < 0;
   };
   bool ascending = true;
@@ -392,8 +397,9 @@ bool decoder_run::read(term& out, size_t depth) {
         return fail(errc::truncated, end_);
       if (!count(n))
         return false;
-      auto& xs = out.value().emplace<tuple>().elements;
-      xs.resize(n);
+      // Sized at construction: resize() on an empty vector takes the
+      // general (slower) growth path.
+      auto& xs = out.value().emplace<tuple>(std::vector<term>(n)).elements;
       for (auto& x : xs)
         if (!read(x, depth + 1))
           return false;

@@ -3,6 +3,7 @@
 #include "cafe/byte_order.hpp"
 #include "cafe/etf/tags.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cafe::etf {
@@ -71,6 +72,36 @@ uint8_t* write_integer(int64_t x, uint8_t* out) {
   return out;
 }
 
+/// Room is known to suffice: the caller sized the buffer with `size`.
+struct raw_sink {
+  static constexpr bool checks = false;
+
+  uint8_t* reserve(uint8_t* out, size_t) noexcept {
+    return out;
+  }
+};
+
+/// Grows a `byte_buffer` while writing, so that one pass suffices.
+struct vector_sink {
+  static constexpr bool checks = true;
+
+  byte_buffer& buf;
+  uint8_t* end;
+
+  uint8_t* reserve(uint8_t* out, size_t n) {
+    if (static_cast<size_t>(end - out) >= n) [[likely]]
+      return out;
+    return grow(out, n);
+  }
+
+  [[gnu::noinline]] uint8_t* grow(uint8_t* out, size_t n) {
+    auto used = static_cast<size_t>(out - buf.data());
+    buf.resize(std::max(buf.size() * 2, used + n + 256));
+    end = buf.data() + buf.size();
+    return buf.data() + used;
+  }
+};
+
 class writer {
 public:
   explicit writer(const atom_ref_lookup* refs) : refs_(refs) {
@@ -126,9 +157,48 @@ public:
     return n;
   }
 
+  /// Bytes a term writes itself, children excluded (their own `reserve`
+  /// covers them); an upper bound for integers.
+  template <class T>
+  size_t flat_size(const T& v) const noexcept {
+    if constexpr (std::is_same_v<T, int64_t>) {
+      return 11;
+    } else if constexpr (std::is_same_v<T, tuple> || std::is_same_v<T, map>) {
+      return 5;
+    } else if constexpr (std::is_same_v<T, list>) {
+      return is_byte_list(v) ? 3 + v.elements.size() : 5;
+    } else if constexpr (std::is_same_v<T, atom>) {
+      return atom_bound(v);
+    } else if constexpr (std::is_same_v<T, pid>) {
+      return 13 + atom_bound(v.node);
+    } else if constexpr (std::is_same_v<T, reference>) {
+      return 7 + atom_bound(v.node) + 4 * size_t{v.size};
+    } else if constexpr (std::is_same_v<T, port>) {
+      return 13 + atom_bound(v.node);
+    } else if constexpr (std::is_same_v<T, export_fun>) {
+      return 3 + atom_bound(v.module) + atom_bound(v.function);
+    } else if constexpr (std::is_same_v<T, fun>) {
+      // Needs its exact size anyway (the Size field); one-pass encoding
+      // runs without atom_refs, so sizing here asks no questions.
+      return 1 + fun_body_size(*v);
+    } else {
+      return size_of(v);
+    }
+  }
+
+  // Room for an atom without asking atom_refs: keeps one question per atom
+  // occurrence, as atom_ref_lookup's contract promises.
+  static size_t atom_bound(atom x) noexcept {
+    return 3 + x.text().size();
+  }
+
   size_t size(const term& x) const noexcept {
-    return x.visit([this](const auto& v) -> size_t {
-      using T = std::decay_t<decltype(v)>;
+    return x.visit([this](const auto& v) -> size_t { return size_of(v); });
+  }
+
+  template <class T>
+  size_t size_of(const T& v) const noexcept {
+    {
       if constexpr (std::is_same_v<T, int64_t>) {
         return integer_size(v);
       } else if constexpr (std::is_same_v<T, big_integer>) {
@@ -173,12 +243,23 @@ public:
         static_assert(std::is_same_v<T, bitstring>);
         return 6 + v.bytes.size();
       }
-    });
+    }
   }
 
   uint8_t* write(const term& x, uint8_t* out) const noexcept {
-    return x.visit([this, out](const auto& v) mutable -> uint8_t* {
+    raw_sink sink;
+    return write(x, out, sink);
+  }
+
+  /// Writes `x`, asking `sink` for room before each term's own bytes (not
+  /// its children's): a no-op for a buffer of exact size, a growth check
+  /// for one-pass encoding into a vector.
+  template <class Sink>
+  uint8_t* write(const term& x, uint8_t* out, Sink& sink) const {
+    return x.visit([this, out, &sink](const auto& v) mutable -> uint8_t* {
       using T = std::decay_t<decltype(v)>;
+      if constexpr (Sink::checks)
+        out = sink.reserve(out, flat_size(v));
       if constexpr (std::is_same_v<T, int64_t>) {
         return write_integer(v, out);
       } else if constexpr (std::is_same_v<T, big_integer>) {
@@ -222,7 +303,7 @@ public:
         out = write_integer(f.old_uniq, out);
         out = write_pid(f.pid, out);
         for (auto& e : f.free_vars)
-          out = write(e, out);
+          out = write(e, out, sink);
         return out;
       } else if constexpr (std::is_same_v<T, export_fun>) {
         *out++ = tag::export_fun;
@@ -254,14 +335,14 @@ public:
           out = put_u32(out, static_cast<uint32_t>(n));
         }
         for (auto& e : v.elements)
-          out = write(e, out);
+          out = write(e, out, sink);
         return out;
       } else if constexpr (std::is_same_v<T, map>) {
         *out++ = tag::map;
         out = put_u32(out, static_cast<uint32_t>(v.entries.size()));
         for (auto& [k, e] : v.entries) {
-          out = write(k, out);
-          out = write(e, out);
+          out = write(k, out, sink);
+          out = write(e, out, sink);
         }
         return out;
       } else if constexpr (std::is_same_v<T, list>) {
@@ -279,9 +360,11 @@ public:
         *out++ = tag::list;
         out = put_u32(out, static_cast<uint32_t>(v.elements.size()));
         for (auto& e : v.elements)
-          out = write(e, out);
+          out = write(e, out, sink);
         if (v.tail)
-          return write(*v.tail, out);
+          return write(*v.tail, out, sink);
+        if constexpr (Sink::checks)
+          out = sink.reserve(out, 1);
         *out++ = tag::nil;
         return out;
       } else if constexpr (std::is_same_v<T, binary>) {
@@ -323,6 +406,35 @@ void encoder::append(const term& x, std::vector<uint8_t>& buf) const {
 std::vector<uint8_t> term_to_binary(const term& x) {
   writer w{nullptr};
   std::vector<uint8_t> buf(1 + w.size(x));
+  buf[0] = tag::version;
+  w.write(x, buf.data() + 1);
+  return buf;
+}
+
+} // namespace cafe::etf
+
+namespace cafe::etf {
+
+void encoder::append(const term& x, byte_buffer& buf) const {
+  // One pass: use whatever capacity the buffer has (resizing a byte_buffer
+  // within its capacity costs nothing) and grow only when it runs out.
+  writer w{opts_.atom_refs};
+  auto offset = buf.size();
+  if (opts_.atom_refs != nullptr) {
+    // Two passes: atom_ref_lookup expects the sizing pass's questions.
+    buf.resize(offset + w.size(x));
+    w.write(x, buf.data() + offset);
+    return;
+  }
+  buf.resize(std::max(buf.capacity(), offset + 256));
+  vector_sink sink{buf, buf.data() + buf.size()};
+  auto out = w.write(x, buf.data() + offset, sink);
+  buf.resize(static_cast<size_t>(out - buf.data()));
+}
+
+byte_buffer term_to_byte_buffer(const term& x) {
+  writer w{nullptr};
+  byte_buffer buf(1 + w.size(x));
   buf[0] = tag::version;
   w.write(x, buf.data() + 1);
   return buf;
