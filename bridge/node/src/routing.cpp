@@ -53,6 +53,16 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
       runtime::logger().debug("node: message from {} to unknown name {}",
                               etf::to_string(etf::term{from}), name.text());
   };
+  // Remote spawn (erpc) is not offered yet: answer like a node that cannot
+  // start the function, so the caller is not left waiting.
+  auto refuse_spawn = [this](const etf::reference& req_id,
+                             const etf::pid& from) {
+    dist::spawn_reply reply;
+    reply.req_id = req_id;
+    reply.to = from;
+    reply.result = etf::atom{"notsup"};
+    send_control(from.node, reply, nullptr, true);
+  };
   auto& payload = payload_of(msg);
   std::visit(
     overload{
@@ -94,22 +104,8 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
       [&](dist::payload_monitor_p_exit& x) {
         on_monitor_exit(x.from, x.to, x.ref, payload);
       },
-      [&](dist::spawn_request& x) {
-        // Remote spawn (erpc) is not offered yet: answer like a node that
-        // cannot start the function, so the caller is not left waiting.
-        dist::spawn_reply reply;
-        reply.req_id = x.req_id;
-        reply.to = x.from;
-        reply.result = etf::atom{"notsup"};
-        send_control(x.from.node, reply, nullptr, true);
-      },
-      [&](dist::spawn_request_tt& x) {
-        dist::spawn_reply reply;
-        reply.req_id = x.req_id;
-        reply.to = x.from;
-        reply.result = etf::atom{"notsup"};
-        send_control(x.from.node, reply, nullptr, true);
-      },
+      [&](dist::spawn_request& x) { refuse_spawn(x.req_id, x.from); },
+      [&](dist::spawn_request_tt& x) { refuse_spawn(x.req_id, x.from); },
       [&](dist::spawn_reply&) {},
       [&](dist::spawn_reply_tt&) {},
       [&](dist::group_leader&) {},
