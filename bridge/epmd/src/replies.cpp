@@ -11,6 +11,7 @@ namespace cafe::epmd {
 using detail::get_u16;
 using detail::get_u32;
 using detail::put_bytes;
+using detail::put_node_info;
 using detail::put_u16;
 using detail::put_u32;
 
@@ -229,16 +230,7 @@ void encode(const port2_resp& x, std::vector<uint8_t>& out) {
   out.push_back(x.result);
   if (x.result != 0)
     return;
-  const auto& n = x.node;
-  put_u16(out, n.port);
-  out.push_back(n.node_type);
-  out.push_back(n.protocol);
-  put_u16(out, n.highest_version);
-  put_u16(out, n.lowest_version);
-  put_u16(out, static_cast<uint16_t>(n.name.size()));
-  put_bytes(out, n.name);
-  put_u16(out, static_cast<uint16_t>(n.extra.size()));
-  put_bytes(out, n.extra);
+  put_node_info(out, x.node);
 }
 
 void encode(const names_resp& x, std::vector<uint8_t>& out) {

@@ -44,11 +44,24 @@ long utf8_length(std::string_view str) noexcept {
   return chars;
 }
 
+void put_node_info(std::vector<uint8_t>& out, const node_info& n) {
+  put_u16(out, n.port);
+  out.push_back(n.node_type);
+  out.push_back(n.protocol);
+  put_u16(out, n.highest_version);
+  put_u16(out, n.lowest_version);
+  put_u16(out, static_cast<uint16_t>(n.name.size()));
+  put_bytes(out, n.name);
+  put_u16(out, static_cast<uint16_t>(n.extra.size()));
+  put_bytes(out, n.extra);
+}
+
 } // namespace detail
 
 namespace {
 
 using detail::put_bytes;
+using detail::put_node_info;
 using detail::put_u16;
 
 bool has_nul(std::string_view str) noexcept {
@@ -85,15 +98,7 @@ expected<void, errc> encode(const request& req, std::vector<uint8_t>& out) {
         return unexpected{errc::bad_name};
       framed(out, [&] {
         out.push_back(tag::alive2_req);
-        put_u16(out, n.port);
-        out.push_back(n.node_type);
-        out.push_back(n.protocol);
-        put_u16(out, n.highest_version);
-        put_u16(out, n.lowest_version);
-        put_u16(out, static_cast<uint16_t>(n.name.size()));
-        put_bytes(out, n.name);
-        put_u16(out, static_cast<uint16_t>(n.extra.size()));
-        put_bytes(out, n.extra);
+        put_node_info(out, n);
       });
       return {};
     }

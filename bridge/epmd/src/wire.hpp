@@ -1,8 +1,10 @@
 #pragma once
 
-// Big-endian helpers shared by this module's sources; not installed.
+// Wire helpers shared by this module's sources (the big-endian ones are
+// cafe/byte_order.hpp's); not installed.
 
 #include "cafe/byte_order.hpp"
+#include "cafe/epmd/node_info.hpp"
 
 #include <cstdint>
 #include <span>
@@ -11,24 +13,16 @@
 
 namespace cafe::epmd::detail {
 
+using ::cafe::wire::as_chars;
+using ::cafe::wire::get_u16;
+using ::cafe::wire::get_u32;
+using ::cafe::wire::put_bytes;
 using ::cafe::wire::put_u16;
 using ::cafe::wire::put_u32;
 
-inline void put_bytes(std::vector<uint8_t>& out, std::string_view str) {
-  out.insert(out.end(), str.begin(), str.end());
-}
-
-inline uint16_t get_u16(std::span<const uint8_t> in, size_t pos) {
-  return ::cafe::wire::get_u16(in.data() + pos);
-}
-
-inline uint32_t get_u32(std::span<const uint8_t> in, size_t pos) {
-  return ::cafe::wire::get_u32(in.data() + pos);
-}
-
-inline std::string_view as_chars(std::span<const uint8_t> in) {
-  return {reinterpret_cast<const char*>(in.data()), in.size()};
-}
+/// The node fields ALIVE2_REQ and PORT2_RESP share: port, type, protocol,
+/// versions, then the name and extra with 2-byte lengths.
+void put_node_info(std::vector<uint8_t>& out, const node_info& n);
 
 /// Number of UTF-8 characters in `str`, or -1 if it is not valid UTF-8
 /// by epmd's rules (no overlong forms, no surrogates, nothing above

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <vector>
 
 namespace cafe::wire {
@@ -54,6 +57,28 @@ inline void put_u32(std::vector<uint8_t>& out, uint32_t x) {
 inline void put_u64(std::vector<uint8_t>& out, uint64_t x) {
   put_u32(out, static_cast<uint32_t>(x >> 32));
   put_u32(out, static_cast<uint32_t>(x));
+}
+
+// Span forms for parsers that track an offset into a checked message.
+
+inline uint16_t get_u16(std::span<const uint8_t> in, size_t pos) noexcept {
+  return get_u16(in.data() + pos);
+}
+
+inline uint32_t get_u32(std::span<const uint8_t> in, size_t pos) noexcept {
+  return get_u32(in.data() + pos);
+}
+
+inline uint64_t get_u64(std::span<const uint8_t> in, size_t pos) noexcept {
+  return get_u64(in.data() + pos);
+}
+
+inline void put_bytes(std::vector<uint8_t>& out, std::string_view str) {
+  out.insert(out.end(), str.begin(), str.end());
+}
+
+inline std::string_view as_chars(std::span<const uint8_t> in) noexcept {
+  return {reinterpret_cast<const char*>(in.data()), in.size()};
 }
 
 } // namespace cafe::wire

@@ -89,6 +89,7 @@ void node::impl::on_up(const conn_ptr& conn) {
     st.conn = conn;
     st.connecting = false;
     st.up = true;
+    st.flags = conn->flags();
     // What was sent while connecting goes first, in order. It was accepted
     // already, so the busy limit does not apply to it.
     for (auto& q : st.queue)

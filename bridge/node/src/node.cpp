@@ -273,10 +273,7 @@ send_status node::send(const etf::pid& from, const etf::pid& to,
   }
   if (to.node == impl_->name)
     return send_status::ok; // an old incarnation of us: dropped, like OTP
-  // SEND_SENDER tells the receiver who sent; SEND is for old peers.
-  if (impl_->flags_of(to.node) & dist::flag::send_sender)
-    return impl_->send_control(to.node, dist::send_sender{from, to}, &msg);
-  return impl_->send_control(to.node, dist::send{etf::atom{}, to}, &msg);
+  return impl_->send_message(from, to, msg);
 }
 
 send_status node::send(const etf::pid& from, etf::atom name, etf::atom to_node,
@@ -413,8 +410,29 @@ node::connection_to(etf::atom peer) {
 dist::flags_t node::impl::flags_of(etf::atom peer) const {
   std::lock_guard guard{mtx};
   if (auto i = peers.find(peer); i != peers.end() && i->second.up)
-    return i->second.conn->flags();
+    return i->second.flags;
   return 0;
+}
+
+send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
+                                     const etf::term& msg) {
+  std::shared_ptr<connection::dist_connection> conn;
+  dist::flags_t fs = 0;
+  {
+    std::lock_guard guard{mtx};
+    if (auto i = peers.find(to.node); i != peers.end() && i->second.up) {
+      conn = i->second.conn;
+      fs = i->second.flags;
+    }
+  }
+  // Not up yet: queued (and connected) by send_control; SEND is what every
+  // peer understands.
+  if (!conn)
+    return send_control(to.node, dist::send{etf::atom{}, to}, &msg);
+  // SEND_SENDER tells the receiver who sent; SEND is for old peers.
+  if (fs & dist::flag::send_sender)
+    return conn->send(dist::send_sender{from, to}, &msg);
+  return conn->send(dist::send{etf::atom{}, to}, &msg);
 }
 
 send_status node::impl::send_control(etf::atom peer, dist::control_message ctl,

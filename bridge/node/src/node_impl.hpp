@@ -35,6 +35,9 @@ struct peer_state {
   /// An EPMD lookup is under way (no connection object yet).
   bool connecting = false;
   bool up = false;
+  /// The negotiated flags, once up (kept here so senders need no second
+  /// lock to pick a message form).
+  dist::flags_t flags = 0;
   std::vector<std::function<void(bool)>> waiters;
   std::deque<queued_message> queue;
 };
@@ -112,6 +115,11 @@ struct node::impl : connection::owner,
   /// ignores the busy limit (protocol replies).
   send_status send_control(etf::atom peer, dist::control_message ctl,
                            const etf::term* payload, bool force = false);
+
+  /// Sends a message from a local process to a remote pid, in the form
+  /// the connection negotiated (SEND_SENDER, else SEND).
+  send_status send_message(const etf::pid& from, const etf::pid& to,
+                           const etf::term& msg);
 
   /// Starts connecting to `peer` if nothing is under way; requires mtx.
   void connect_locked(etf::atom peer);

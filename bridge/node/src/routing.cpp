@@ -40,15 +40,17 @@ void node::impl::deliver_local(const etf::pid& to,
 
 void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
                         dist::message& msg) {
-  auto to_name = [this](etf::atom name) -> std::optional<etf::pid> {
-    std::lock_guard guard{mtx};
-    if (auto i = names.find(name); i != names.end())
-      return i->second;
-    return std::nullopt;
-  };
   auto reg_send = [&](const etf::pid& from, etf::atom name) {
-    if (auto pid = to_name(name))
-      deliver_local(*pid, from, std::move(*msg.payload));
+    std::shared_ptr<local_process> proc;
+    {
+      // Name and process in one look-up: this is the message path.
+      std::lock_guard guard{mtx};
+      if (auto i = names.find(name); i != names.end())
+        if (auto p = procs.find(i->second); p != procs.end())
+          proc = p->second;
+    }
+    if (proc)
+      proc->deliver(from, std::move(*msg.payload));
     else
       runtime::logger().debug("node: message from {} to unknown name {}",
                               etf::to_string(etf::term{from}), name.text());

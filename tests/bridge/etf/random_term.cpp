@@ -25,24 +25,10 @@ atom must_atom(const std::string& text) {
   return *result;
 }
 
-/// Big integer from a little-endian magnitude, or int64_t when it fits.
+/// An integer from a sign and little-endian magnitude; `term` normalizes it
+/// (int64_t when it fits).
 term normalized_integer(bool negative, std::vector<uint8_t> mag) {
-  while (!mag.empty() && mag.back() == 0)
-    mag.pop_back();
-  if (mag.size() <= 8) {
-    uint64_t value = 0;
-    for (size_t i = mag.size(); i-- > 0;)
-      value = value << 8 | mag[i];
-    constexpr auto max = uint64_t{std::numeric_limits<int64_t>::max()};
-    if (!negative && value <= max)
-      return term{static_cast<int64_t>(value)};
-    if (negative && value <= max + 1)
-      return term{static_cast<int64_t>(0 - value)};
-  }
-  big_integer big;
-  big.negative = negative;
-  big.magnitude = std::move(mag);
-  return term{std::move(big)};
+  return term{big_integer{negative, std::move(mag)}};
 }
 
 term power_of_two(unsigned exponent, bool negative, int64_t plus = 0) {

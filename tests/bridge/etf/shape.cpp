@@ -77,22 +77,8 @@ term make_integer(std::string_view text) {
       carry >>= 8;
     }
   }
-  while (!mag.empty() && mag.back() == 0)
-    mag.pop_back();
-  if (mag.size() <= 8) {
-    uint64_t value = 0;
-    for (size_t i = mag.size(); i-- > 0;)
-      value = value << 8 | mag[i];
-    constexpr auto max = uint64_t{std::numeric_limits<int64_t>::max()};
-    if (!negative && value <= max)
-      return term{static_cast<int64_t>(value)};
-    if (negative && value <= max + 1)
-      return term{static_cast<int64_t>(0 - value)};
-  }
-  big_integer big;
-  big.negative = negative;
-  big.magnitude = std::move(mag);
-  return term{std::move(big)};
+  // `term` keeps integers that fit int64_t as int64_t.
+  return term{big_integer{negative, std::move(mag)}};
 }
 
 class parser {
