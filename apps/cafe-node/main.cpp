@@ -1,20 +1,25 @@
-// cafe-node: a cafe node with erl-style flags. Real Erlang and Elixir nodes
-// see it as a node (net_adm:ping answers pong, it shows in nodes()) and can
-// talk to the processes it hosts:
+// cafe-node: a cafe node with erl-style flags, hosting example CAF actors
+// that Erlang and Elixir nodes talk to as processes:
 //
-//   echo   {Pid, Term} -> Pid ! {EchoPid, Term}
+//   echo      {Pid, Term} -> Pid ! {EchoPid, Term}
+//   counter   gen_server:call({counter, N}, incr | get | {add, K} | reset)
+//   kv        gen_server:call({kv, N}, {put, K, V} | {get, K} | {delete, K}
+//             | keys)
 //
 //   cafe-node --sname cafe --cookie secret
-//   erl -sname a -setcookie secret -eval "pong =
-//   net_adm:ping(cafe@$(hostname))"
+//   erl -sname a -setcookie secret
+//     > net_adm:ping('cafe@HOST').
+//     > gen_server:call({counter, 'cafe@HOST'}, incr).
 
-#include "cafe/etf/match.hpp"
-#include "cafe/etf/print.hpp"
+#include "cafe/actor/bridge.hpp"
 #include "cafe/node/node.hpp"
 #include "cafe/runtime/logging.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
+#include "example_actors.hpp"
 
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <iostream>
 
 namespace {
@@ -22,36 +27,30 @@ namespace {
 using namespace cafe;
 using namespace cafe::etf::literals;
 
-/// Replies to `{Pid, Term}` with `{self(), Term}`.
-class echo : public node::local_process {
-public:
-  explicit echo(const std::shared_ptr<node::node>& owner)
-    : owner_(owner), self_(owner->make_pid()) {}
+/// Logs nodeup/nodedown, as an actor subscribed to the bridge.
+caf::behavior node_logger(caf::event_based_actor*) {
+  return {
+    [](actor::nodeup_atom, etf::atom peer) {
+      runtime::logger().info("nodeup {}", peer.text());
+    },
+    [](actor::nodedown_atom, etf::atom peer) {
+      runtime::logger().info("nodedown {}", peer.text());
+    },
+  };
+}
 
-  const etf::pid& self() const {
-    return self_;
-  }
-
-  void deliver(const std::optional<etf::pid>&, etf::term msg) override {
-    etf::pid from;
-    etf::term payload;
-    if (!etf::match(msg, &from, &payload)) {
-      runtime::logger().info("echo: ignoring {}", etf::to_string(msg));
-      return;
-    }
-    if (auto owner = owner_.lock())
-      owner->send(self_, from, etf::make_tuple(self_, payload));
-  }
-
-  void exit_signal(const etf::pid&, const etf::term&, bool) override {}
-
-  void down(const etf::reference&, const etf::term&,
-            const etf::term&) override {}
-
-private:
-  std::weak_ptr<node::node> owner_;
-  etf::pid self_;
-};
+node::config node_config(const runtime::node_options& opts) {
+  node::config cfg;
+  cfg.name = opts.name;
+  cfg.long_names = opts.long_names;
+  cfg.cookie = opts.cookie;
+  cfg.epmd_port = opts.epmd_port;
+  cfg.listen_address = opts.listen_address;
+  cfg.listen_port = opts.listen_port;
+  cfg.hidden = opts.hidden;
+  cfg.ticktime = opts.ticktime;
+  return cfg;
+}
 
 } // namespace
 
@@ -59,31 +58,29 @@ int main(int argc, char** argv) {
   auto opts = runtime::parse_node_options(argc, argv);
   if (!opts)
     return runtime::report(opts.error(), argv[0]);
-  if (opts->name.empty()) {
+  if (opts->name.empty())
     opts->name = "cafe";
-  }
   runtime::system sys{*opts};
-  node::config cfg;
-  cfg.name = opts->name;
-  cfg.long_names = opts->long_names;
-  cfg.cookie = opts->cookie;
-  cfg.epmd_port = opts->epmd_port;
-  cfg.listen_address = opts->listen_address;
-  cfg.listen_port = opts->listen_port;
-  cfg.hidden = opts->hidden;
-  cfg.ticktime = opts->ticktime;
-  auto n = node::node::start(sys.io_context(), cfg);
-  if (!n) {
-    std::cerr << argv[0] << ": " << n.error() << '\n';
+  auto started = node::node::start(sys.io_context(), node_config(*opts));
+  if (!started) {
+    std::cerr << argv[0] << ": " << started.error() << '\n';
     return 1;
   }
-  auto& nd = *n;
-  auto e = std::make_shared<echo>(nd);
-  nd->add_process(e->self(), e);
-  nd->register_name("echo"_atom, e->self());
-  nd->monitor_nodes([](etf::atom peer, bool up) {
-    runtime::logger().info("{} {}", up ? "nodeup" : "nodedown", peer.text());
-  });
+  auto nd = *started;
+  // Shared with the actors that use it: it goes with the last of them,
+  // before the actor system.
+  auto br = std::make_shared<actor::bridge>(sys.actors(), nd);
+  auto& actors = sys.actors();
+  auto echo = actors.spawn(apps::echo, br);
+  auto counter = actors.spawn(apps::counter);
+  auto kv = actors.spawn(apps::kv_store);
+  auto logger = actors.spawn(node_logger);
+  br->register_name("echo"_atom, echo, actor::delivery::raw);
+  br->register_name("counter"_atom, counter);
+  br->register_name("kv"_atom, kv, actor::delivery::raw);
+  br->monitor_nodes(logger);
+  for (auto& a : {echo, counter, kv, logger})
+    sys.keep_alive_until_shutdown(a);
   std::cout << "cafe node " << nd->name().text() << " up (cookie from "
             << (opts->cookie.empty() ? "~/.erlang.cookie" : "--cookie")
             << "); try from erl: net_adm:ping('" << nd->name().text() << "').\n"

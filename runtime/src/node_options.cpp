@@ -312,9 +312,10 @@ to_node_options(const po::variables_map& vm) {
   return result;
 }
 
+// `operands` null: words that are no option are an error.
 expected<node_options, options_error>
 parse(int argc, const char* const* argv, const po::options_description* extra,
-      po::variables_map& vm) {
+      po::variables_map& vm, std::vector<std::string>* operands) {
   po::options_description general{"General options"};
   general.add_options()("help,h", "print this help and exit")(
     "config", po::value<std::string>()->value_name("FILE"),
@@ -333,7 +334,7 @@ parse(int argc, const char* const* argv, const po::options_description* extra,
                    & ~style::allow_guessing;
   try {
     // program_options silently drops words that are no option: collect them
-    // to reject them by name.
+    // to reject them by name, or to hand them to the program as operands.
     po::options_description stray;
     stray.add_options()("stray", po::value<std::vector<std::string>>());
     po::options_description all_and_stray;
@@ -346,10 +347,13 @@ parse(int argc, const char* const* argv, const po::options_description* extra,
                 .style(cli_style)
                 .run(),
               vm);
-    if (vm.count("stray"))
-      return unexpected{
-        invalid("unexpected argument '"
-                + vm["stray"].as<std::vector<std::string>>().front() + "'")};
+    if (vm.count("stray")) {
+      auto& words = vm["stray"].as<std::vector<std::string>>();
+      if (operands == nullptr)
+        return unexpected{
+          invalid("unexpected argument '" + words.front() + "'")};
+      *operands = words;
+    }
     if (vm.count("help")) {
       std::ostringstream out;
       out << "Usage: " << program_name(argc, argv) << " [options]\n" << all;
@@ -382,14 +386,23 @@ parse(int argc, const char* const* argv, const po::options_description* extra,
 expected<node_options, options_error>
 parse_node_options(int argc, const char* const* argv) {
   po::variables_map vm;
-  return parse(argc, argv, nullptr, vm);
+  return parse(argc, argv, nullptr, vm, nullptr);
 }
 
 expected<node_options, options_error>
 parse_node_options(int argc, const char* const* argv,
                    const po::options_description& extra,
                    po::variables_map& values) {
-  return parse(argc, argv, &extra, values);
+  return parse(argc, argv, &extra, values, nullptr);
+}
+
+expected<node_options, options_error>
+parse_node_options(int argc, const char* const* argv,
+                   const po::options_description& extra,
+                   po::variables_map& values,
+                   std::vector<std::string>& operands) {
+  operands.clear();
+  return parse(argc, argv, &extra, values, &operands);
 }
 
 int report(const options_error& err, const char* program) {

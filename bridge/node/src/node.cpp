@@ -266,25 +266,35 @@ std::optional<etf::pid> node::whereis(etf::atom name) const {
 }
 
 send_status node::send(const etf::pid& from, const etf::pid& to,
-                       const etf::term& msg) {
+                       const etf::term& msg, bool force) {
   if (impl_->is_local(to)) {
     impl_->deliver_local(to, from, msg);
     return send_status::ok;
   }
   if (to.node == impl_->name)
     return send_status::ok; // an old incarnation of us: dropped, like OTP
-  return impl_->send_message(from, to, msg);
+  return impl_->send_message(from, to, msg, force);
 }
 
 send_status node::send(const etf::pid& from, etf::atom name, etf::atom to_node,
-                       const etf::term& msg) {
+                       const etf::term& msg, bool force) {
   if (to_node == impl_->name) {
     if (auto pid = whereis(name))
       impl_->deliver_local(*pid, from, msg);
     return send_status::ok;
   }
   return impl_->send_control(to_node, dist::reg_send{from, etf::atom{}, name},
-                             &msg);
+                             &msg, force);
+}
+
+send_status node::send_to_alias(const etf::pid& from,
+                                const etf::reference& alias,
+                                const etf::term& msg, bool force) {
+  // cafe hands out no aliases of its own: a local alias names nothing.
+  if (alias.node == impl_->name)
+    return send_status::ok;
+  return impl_->send_control(alias.node, dist::alias_send{from, alias}, &msg,
+                             force);
 }
 
 bool node::wait_writable(etf::atom peer, std::chrono::milliseconds timeout) {
@@ -415,7 +425,7 @@ dist::flags_t node::impl::flags_of(etf::atom peer) const {
 }
 
 send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
-                                     const etf::term& msg) {
+                                     const etf::term& msg, bool force) {
   std::shared_ptr<connection::dist_connection> conn;
   dist::flags_t fs = 0;
   {
@@ -428,11 +438,11 @@ send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
   // Not up yet: queued (and connected) by send_control; SEND is what every
   // peer understands.
   if (!conn)
-    return send_control(to.node, dist::send{etf::atom{}, to}, &msg);
+    return send_control(to.node, dist::send{etf::atom{}, to}, &msg, force);
   // SEND_SENDER tells the receiver who sent; SEND is for old peers.
   if (fs & dist::flag::send_sender)
-    return conn->send(dist::send_sender{from, to}, &msg);
-  return conn->send(dist::send{etf::atom{}, to}, &msg);
+    return conn->send(dist::send_sender{from, to}, &msg, force);
+  return conn->send(dist::send{etf::atom{}, to}, &msg, force);
 }
 
 send_status node::impl::send_control(etf::atom peer, dist::control_message ctl,

@@ -119,7 +119,7 @@ struct node::impl : connection::owner,
   /// Sends a message from a local process to a remote pid, in the form
   /// the connection negotiated (SEND_SENDER, else SEND).
   send_status send_message(const etf::pid& from, const etf::pid& to,
-                           const etf::term& msg);
+                           const etf::term& msg, bool force);
 
   /// Starts connecting to `peer` if nothing is under way; requires mtx.
   void connect_locked(etf::atom peer);

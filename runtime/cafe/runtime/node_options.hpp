@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <spdlog/common.h>
 #include <string>
+#include <vector>
 
 namespace cafe::runtime {
 
@@ -72,6 +73,16 @@ expected<node_options, options_error>
 parse_node_options(int argc, const char* const* argv,
                    const boost::program_options::options_description& extra,
                    boost::program_options::variables_map& values);
+
+/// Like above, for programs that take operands (a command and its
+/// arguments, as in `cafectl ping a@host`): the words that are no option
+/// land in `operands`, in order, instead of being rejected. After `--`
+/// every word is an operand, even one that starts with a dash.
+expected<node_options, options_error>
+parse_node_options(int argc, const char* const* argv,
+                   const boost::program_options::options_description& extra,
+                   boost::program_options::variables_map& values,
+                   std::vector<std::string>& operands);
 
 /// Does what `main` should do with a parse error: prints the usage text to
 /// stdout (for `--help`) or `program: reason` to stderr, and returns the

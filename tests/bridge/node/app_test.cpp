@@ -1,5 +1,5 @@
 // apps/cafe-node as a program: started as a child process on a private
-// EPMD port, a real erl pings it and talks to its `echo` process.
+// EPMD port, a real erl pings it and talks to its example CAF actors.
 
 #include "cafe/test/env.hpp"
 #include "interop_fixture.hpp"
@@ -52,6 +52,23 @@ TEST_F(app, erl_pings_and_gets_echo_replies) {
                          "  (_, Err) -> Err end, ok, lists:seq(1, 100))",
                      30s);
   EXPECT_EQ(res, etf::term{"ok"_atom});
+  // The counter and the store are CAF actors answering gen_server:call.
+  auto call = [&](std::string_view server, std::string_view request) {
+    return a->eval("gen_server:call({" + std::string{server} + ", "
+                   + quoted(name) + "}, " + std::string{request} + ", 5000)");
+  };
+  EXPECT_EQ(call("counter", "incr"), etf::term{1});
+  EXPECT_EQ(call("counter", "{add, 41}"), etf::term{42});
+  EXPECT_EQ(call("counter", "get"), etf::term{42});
+  EXPECT_EQ(call("counter", "reset"), etf::term{"ok"_atom});
+  EXPECT_EQ(call("counter", "get"), etf::term{0});
+  EXPECT_EQ(call("kv", "{put, <<\"k\">>, #{a => [1, 2.5]}}"),
+            etf::term{"ok"_atom});
+  EXPECT_EQ(a->eval("gen_server:call({kv, " + quoted(name)
+                    + "}, {get, <<\"k\">>}) =:= {ok, #{a => [1, 2.5]}}"),
+            etf::term{true});
+  EXPECT_EQ(call("kv", "{get, missing}"), etf::term{"not_found"_atom});
+  EXPECT_EQ(call("kv", "keys"), etf::make_list(etf::binary{"k"}));
   // SIGTERM is a clean shutdown: exit status 0, and erl sees it go.
   ::kill(node.pid(), SIGTERM);
   ASSERT_TRUE(eventually([&] { return node.exited(); }, 5s));

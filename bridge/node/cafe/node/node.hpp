@@ -92,12 +92,19 @@ public:
   // -- messages and signals ---------------------------------------------------
 
   /// Sends `msg` from the local `from` to the process `to` (any node).
+  /// `force` queues it even when the connection is over its busy limit,
+  /// for senders that cannot wait (actors on CAF's scheduler threads).
   send_status send(const etf::pid& from, const etf::pid& to,
-                   const etf::term& msg);
+                   const etf::term& msg, bool force = false);
 
   /// Sends `msg` to the process registered as `name` on `to_node`.
   send_status send(const etf::pid& from, etf::atom name, etf::atom to_node,
-                   const etf::term& msg);
+                   const etf::term& msg, bool force = false);
+
+  /// Sends `msg` to the process alias `alias` (ALIAS_SEND), as gen_server
+  /// replies do when the caller's tag is `[alias | Ref]`.
+  send_status send_to_alias(const etf::pid& from, const etf::reference& alias,
+                            const etf::term& msg, bool force = false);
 
   /// Blocks (never on an io thread) until the connection to `peer` can take
   /// more output, or `timeout` passes; false if it is gone.

@@ -1,0 +1,115 @@
+#include "actor_process.hpp"
+
+#include "cafe/actor/exit_reasons.hpp"
+#include "cafe/etf/match.hpp"
+#include "erlang_proxy.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/system_messages.hpp>
+
+namespace cafe::actor {
+
+using namespace etf::literals;
+
+actor_process::actor_process(caf::weak_actor_ptr actor, etf::pid self,
+                             std::weak_ptr<bridge::state> owner)
+  : actor_(std::move(actor)), self_(std::move(self)), owner_(std::move(owner)) {
+  // nop
+}
+
+caf::message actor_process::convert(const etf::term& x,
+                                    bridge::state& owner) const {
+  if (delivery_.load() == delivery::raw)
+    return caf::make_message(x);
+  return owner.types.to_message(x, owner);
+}
+
+void actor_process::deliver(const std::optional<etf::pid>& from,
+                            etf::term msg) {
+  auto owner = owner_.lock();
+  auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+  if (!owner || !dest)
+    return;
+  // {Ref, Reply}: the answer to a gen_server:call this actor made.
+  if (auto t = msg.get_if<etf::tuple>(); t && t->size() == 2)
+    if (auto ref = (*t)[0].get_if<etf::reference>())
+      if (auto call = owner->take_call(self_, *ref)) {
+        auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
+        dest->enqueue(caf::make_mailbox_element(std::move(callee),
+                                                call->mid.response_id(), {},
+                                                convert((*t)[1], *owner)),
+                      nullptr);
+        return;
+      }
+  // {'$gen_call', {From, Tag}, Request}: a gen_server:call to this actor.
+  etf::term from_tag;
+  etf::term request;
+  etf::pid caller;
+  etf::term tag;
+  if (etf::match(msg, "$gen_call"_atom, &from_tag, &request)
+      && etf::match(from_tag, &caller, &tag)) {
+    auto ptr = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(caller));
+    if (auto proxy = dynamic_cast<erlang_proxy*>(ptr ? ptr->get() : nullptr)) {
+      auto mid = owner->next_request_id();
+      proxy->expect_response(mid, std::move(tag));
+      dest->enqueue(caf::make_mailbox_element(std::move(ptr), mid, {},
+                                              convert(request, *owner)),
+                    nullptr);
+      return;
+    }
+  }
+  caf::strong_actor_ptr sender;
+  if (from)
+    sender = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(*from));
+  dest->enqueue(caf::make_mailbox_element(std::move(sender),
+                                          caf::make_message_id(), {},
+                                          convert(msg, *owner)),
+                nullptr);
+}
+
+void actor_process::exit_signal(const etf::pid& from, const etf::term& reason,
+                                bool linked) {
+  auto owner = owner_.lock();
+  auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+  if (!owner || !dest)
+    return;
+  auto source = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(from));
+  // The link is gone on the node's side: the proxy must not report the
+  // target's end a second time.
+  if (auto proxy = dynamic_cast<erlang_proxy*>(source ? source->get()
+                                                      : nullptr);
+      proxy && linked)
+    proxy->drop_link(dest->get());
+  caf::actor_addr addr;
+  if (source)
+    addr = source->address();
+  dest->enqueue(caf::make_mailbox_element(
+                  std::move(source), caf::make_message_id(), {},
+                  caf::exit_msg{std::move(addr), to_error(reason, linked)}),
+                nullptr);
+}
+
+void actor_process::down(const etf::reference&, const etf::term& who,
+                         const etf::term& reason) {
+  auto owner = owner_.lock();
+  auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+  if (!owner || !dest)
+    return;
+  caf::strong_actor_ptr source;
+  etf::atom name;
+  etf::atom node;
+  if (auto p = who.get_if<etf::pid>())
+    source = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(*p));
+  else if (etf::match(who, &name, &node))
+    source = owner->proxy_for(registered_name{name, node});
+  caf::actor_addr addr;
+  if (source)
+    addr = source->address();
+  dest->enqueue(
+    caf::make_mailbox_element(std::move(source), caf::make_message_id(), {},
+                              caf::down_msg{std::move(addr), to_error(reason)}),
+    nullptr);
+}
+
+} // namespace cafe::actor

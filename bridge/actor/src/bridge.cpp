@@ -1,0 +1,386 @@
+#include "cafe/actor/bridge.hpp"
+
+#include "actor_process.hpp"
+#include "bridge_state.hpp"
+#include "cafe/actor/exit_reasons.hpp"
+#include "cafe/runtime/logging.hpp"
+#include "erlang_proxy.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/make_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/uri.hpp>
+
+namespace cafe::actor {
+
+namespace {
+
+/// The pid of messages without a CAF sender: replies to it vanish, as
+/// they would for a process that already ended.
+class anonymous_process : public node::local_process {
+public:
+  void deliver(const std::optional<etf::pid>&, etf::term) override {
+    // nop
+  }
+
+  void exit_signal(const etf::pid&, const etf::term&, bool) override {
+    // nop
+  }
+
+  void down(const etf::reference&, const etf::term&,
+            const etf::term&) override {
+    // nop
+  }
+};
+
+const etf::term& normal() {
+  static const etf::term x{etf::atom{"normal"}};
+  return x;
+}
+
+etf::atom node_of(const proxy_target& target) {
+  if (auto p = std::get_if<etf::pid>(&target))
+    return p->node;
+  return std::get<registered_name>(target).node;
+}
+
+} // namespace
+
+// -- state
+// ---------------------------------------------------------------------
+
+bridge::state::state(caf::actor_system& sys_ref, std::shared_ptr<node::node> n,
+                     type_registry ts)
+  : sys(sys_ref), node(std::move(n)), types(std::move(ts)) {
+  anonymous = node->make_pid();
+  node->add_process(anonymous, std::make_shared<anonymous_process>());
+}
+
+bridge::state::~state() {
+  // nop
+}
+
+caf::actor bridge::state::actor_of(const etf::pid& x) {
+  if (x.node == node->name()) {
+    caf::strong_actor_ptr local;
+    {
+      std::lock_guard guard{mtx};
+      if (auto i = actors.find(x); i != actors.end())
+        local = caf::actor_cast<caf::strong_actor_ptr>(i->second.ptr);
+    }
+    if (local)
+      return caf::actor_cast<caf::actor>(std::move(local));
+  }
+  return caf::actor_cast<caf::actor>(proxy_for(x));
+}
+
+etf::pid bridge::state::pid_of(const caf::strong_actor_ptr& x) {
+  return bind(x, std::nullopt);
+}
+
+etf::pid bridge::state::bind(const caf::strong_actor_ptr& x,
+                             std::optional<delivery> how) {
+  if (!x)
+    return anonymous;
+  if (auto proxy = dynamic_cast<erlang_proxy*>(x->get())) {
+    if (auto p = std::get_if<etf::pid>(&proxy->target()))
+      return *p;
+    return anonymous; // a name has no pid to give
+  }
+  etf::pid pid;
+  {
+    std::lock_guard guard{mtx};
+    if (auto i = pids.find(x->id()); i != pids.end()) {
+      if (how)
+        actors[i->second].proc->set_delivery(*how);
+      return i->second;
+    }
+    pid = node->make_pid();
+    auto proc = std::make_shared<actor_process>(
+      caf::actor_cast<caf::weak_actor_ptr>(x), pid, weak_from_this());
+    if (how)
+      proc->set_delivery(*how);
+    pids.emplace(x->id(), pid);
+    actors.emplace(pid, local_entry{caf::actor_cast<caf::weak_actor_ptr>(x),
+                                    x->id(), proc});
+    node->add_process(pid, std::move(proc));
+  }
+  // Runs at once if the actor is gone already; then the pid is dead too.
+  x->get()->attach_functor(
+    [weak = weak_from_this(), pid](const caf::error& reason) {
+      if (auto self = weak.lock())
+        self->process_exited(pid, reason);
+    });
+  return pid;
+}
+
+caf::strong_actor_ptr bridge::state::proxy_for(const proxy_target& target) {
+  // Strong references taken under the lock are released after it: the last
+  // one runs a proxy's destructor, which takes the lock itself.
+  caf::strong_actor_ptr result;
+  caf::strong_actor_ptr stale;
+  std::lock_guard guard{mtx};
+  auto& slot = std::holds_alternative<etf::pid>(target)
+                 ? pid_proxies[std::get<etf::pid>(target)]
+                 : name_proxies[std::get<registered_name>(target)];
+  result = caf::actor_cast<caf::strong_actor_ptr>(slot);
+  // A name can be registered again after its process ended: a new proxy.
+  if (result && static_cast<erlang_proxy*>(result->get())->dead()
+      && std::holds_alternative<registered_name>(target))
+    stale.swap(result);
+  if (!result) {
+    caf::actor_config cfg;
+    result = caf::make_actor<erlang_proxy, caf::strong_actor_ptr>(
+      sys.next_actor_id(), node_id_of(node_of(target)), &sys, cfg, target,
+      weak_from_this());
+    slot = caf::actor_cast<caf::weak_actor_ptr>(result);
+  }
+  return result;
+}
+
+void bridge::state::proxy_destroyed(const proxy_target& target,
+                                    caf::actor_control_block* p) {
+  std::lock_guard guard{mtx};
+  if (auto pid = std::get_if<etf::pid>(&target)) {
+    if (auto i = pid_proxies.find(*pid);
+        i != pid_proxies.end() && i->second.get() == p)
+      pid_proxies.erase(i);
+  } else if (auto i = name_proxies.find(std::get<registered_name>(target));
+             i != name_proxies.end() && i->second.get() == p) {
+    name_proxies.erase(i);
+  }
+}
+
+caf::strong_actor_ptr bridge::state::local_actor(const etf::pid& pid) {
+  caf::strong_actor_ptr result;
+  std::lock_guard guard{mtx};
+  if (auto i = actors.find(pid); i != actors.end())
+    result = caf::actor_cast<caf::strong_actor_ptr>(i->second.ptr);
+  return result;
+}
+
+void bridge::state::process_exited(const etf::pid& pid,
+                                   const caf::error& reason) {
+  {
+    std::lock_guard guard{mtx};
+    auto i = actors.find(pid);
+    if (i == actors.end())
+      return;
+    pids.erase(i->second.id);
+    actors.erase(i);
+    for (auto j = calls.begin(); j != calls.end();)
+      j = j->second.caller == pid ? calls.erase(j) : std::next(j);
+  }
+  node->remove_process(pid, to_exit_term(reason));
+}
+
+caf::message_id bridge::state::next_request_id() {
+  auto n = next_request.fetch_add(1) & caf::message_id::request_id_mask;
+  return caf::make_message_id(n);
+}
+
+void bridge::state::call(const caf::strong_actor_ptr& from, caf::message_id mid,
+                         const caf::strong_actor_ptr& callee,
+                         const proxy_target& target, const etf::term& msg) {
+  auto caller = pid_of(from);
+  auto ref = node->make_ref();
+  {
+    std::lock_guard guard{mtx};
+    calls.emplace(
+      ref, outgoing_call{caller, caf::actor_cast<caf::weak_actor_ptr>(from),
+                         mid, caf::actor_cast<caf::weak_actor_ptr>(callee)});
+  }
+  using namespace etf::literals;
+  send(from, target,
+       etf::make_tuple("$gen_call"_atom, etf::make_tuple(caller, ref), msg));
+}
+
+std::optional<outgoing_call>
+bridge::state::take_call(const etf::pid& caller, const etf::reference& ref) {
+  std::lock_guard guard{mtx};
+  auto i = calls.find(ref);
+  if (i == calls.end() || !(i->second.caller == caller))
+    return std::nullopt;
+  auto result = std::move(i->second);
+  calls.erase(i);
+  return result;
+}
+
+void bridge::state::send(const caf::strong_actor_ptr& from,
+                         const proxy_target& target, const etf::term& msg) {
+  auto self = pid_of(from);
+  // CAF senders never block: the message is queued past the busy limit.
+  if (auto p = std::get_if<etf::pid>(&target))
+    node->send(self, *p, msg, true);
+  else {
+    auto& n = std::get<registered_name>(target);
+    node->send(self, n.name, n.node, msg, true);
+  }
+}
+
+void bridge::state::on_node(etf::atom peer, bool up) {
+  std::vector<caf::strong_actor_ptr> subscribers;
+  std::vector<caf::weak_actor_ptr> one_shot;
+  {
+    std::lock_guard guard{mtx};
+    for (auto i = node_watchers.begin(); i != node_watchers.end();) {
+      if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(*i)) {
+        subscribers.push_back(std::move(ptr));
+        ++i;
+      } else {
+        i = node_watchers.erase(i);
+      }
+    }
+    if (!up)
+      if (auto i = node_monitors.find(peer); i != node_monitors.end()) {
+        one_shot = std::move(i->second);
+        node_monitors.erase(i);
+      }
+  }
+  for (auto& w : one_shot)
+    if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(w))
+      subscribers.push_back(std::move(ptr));
+  for (auto& s : subscribers) {
+    if (up)
+      caf::anon_send(caf::actor_cast<caf::actor>(s), nodeup_atom::value, peer);
+    else
+      caf::anon_send(caf::actor_cast<caf::actor>(s), nodedown_atom::value,
+                     peer);
+  }
+}
+
+caf::node_id bridge::state::node_id_of(etf::atom peer) {
+  // Requires mtx. CAF prints and compares proxies by node: each Erlang
+  // node gets an id of its own.
+  if (auto i = node_ids.find(peer); i != node_ids.end())
+    return i->second;
+  caf::node_id result;
+  if (auto u = caf::make_uri("erlang://" + std::string{peer.text()}))
+    result = caf::make_node_id(std::move(*u));
+  node_ids.emplace(peer, result);
+  return result;
+}
+
+// -- bridge
+// --------------------------------------------------------------------
+
+bridge::bridge(caf::actor_system& sys, std::shared_ptr<node::node> node,
+               type_registry types)
+  : state_(std::make_shared<state>(sys, std::move(node), std::move(types))) {
+  state_->node->monitor_nodes(
+    [weak = std::weak_ptr<state>{state_}](etf::atom peer, bool up) {
+      if (auto self = weak.lock())
+        self->on_node(peer, up);
+    });
+}
+
+bridge::~bridge() {
+  // The actors may live on, but not as Erlang processes: their pids end
+  // now, so Erlang monitors and links on them fire.
+  std::vector<etf::pid> gone;
+  {
+    std::lock_guard guard{state_->mtx};
+    for (auto& [pid, ptr] : state_->actors)
+      gone.push_back(pid);
+    state_->actors.clear();
+    state_->pids.clear();
+    state_->calls.clear();
+  }
+  for (auto& pid : gone)
+    state_->node->remove_process(pid, etf::term{etf::atom{"shutdown"}});
+  state_->node->remove_process(state_->anonymous, normal());
+}
+
+node::node& bridge::node() const noexcept {
+  return *state_->node;
+}
+
+const type_registry& bridge::types() const noexcept {
+  return state_->types;
+}
+
+etf::pid bridge::pid_of(const caf::actor& x) {
+  return state_->pid_of(caf::actor_cast<caf::strong_actor_ptr>(x));
+}
+
+caf::actor bridge::actor_of(const etf::pid& x) {
+  return state_->actor_of(x);
+}
+
+caf::actor bridge::remote(etf::atom name, etf::atom node) {
+  return caf::actor_cast<caf::actor>(
+    state_->proxy_for(registered_name{name, node}));
+}
+
+etf::pid bridge::bind(const caf::actor& x, delivery how) {
+  return state_->bind(caf::actor_cast<caf::strong_actor_ptr>(x), how);
+}
+
+bool bridge::register_name(etf::atom name, const caf::actor& x) {
+  return state_->node->register_name(name, pid_of(x));
+}
+
+bool bridge::register_name(etf::atom name, const caf::actor& x, delivery how) {
+  return state_->node->register_name(name, bind(x, how));
+}
+
+void bridge::unregister_name(etf::atom name) {
+  state_->node->unregister_name(name);
+}
+
+void bridge::monitor_nodes(const caf::actor& subscriber) {
+  std::lock_guard guard{state_->mtx};
+  state_->node_watchers.push_back(
+    caf::actor_cast<caf::weak_actor_ptr>(subscriber));
+}
+
+void bridge::demonitor_nodes(const caf::actor& subscriber) {
+  auto addr = caf::actor_cast<caf::weak_actor_ptr>(subscriber);
+  std::lock_guard guard{state_->mtx};
+  auto& ws = state_->node_watchers;
+  ws.erase(std::remove(ws.begin(), ws.end(), addr), ws.end());
+}
+
+void bridge::monitor_node(const caf::actor& subscriber, etf::atom node) {
+  auto weak_sub = caf::actor_cast<caf::weak_actor_ptr>(subscriber);
+  {
+    std::lock_guard guard{state_->mtx};
+    state_->node_monitors[node].push_back(weak_sub);
+  }
+  // Like erlang:monitor_node/2: connect, and report at once if that fails.
+  state_->node->connect(node, [weak = std::weak_ptr<state>{state_}, weak_sub,
+                               node](bool ok) {
+    auto self = weak.lock();
+    if (ok || !self)
+      return;
+    bool listed = false;
+    {
+      std::lock_guard guard{self->mtx};
+      if (auto i = self->node_monitors.find(node);
+          i != self->node_monitors.end()) {
+        auto& ws = i->second;
+        auto j = std::find(ws.begin(), ws.end(), weak_sub);
+        if (j != ws.end()) {
+          ws.erase(j);
+          listed = true;
+        }
+      }
+    }
+    if (auto sub = caf::actor_cast<caf::actor>(weak_sub); sub && listed)
+      caf::anon_send(sub, nodedown_atom::value, node);
+  });
+}
+
+size_t bridge::process_count() const {
+  std::lock_guard guard{state_->mtx};
+  return state_->actors.size();
+}
+
+size_t bridge::proxy_count() const {
+  // A proxy's entry goes with its destructor.
+  std::lock_guard guard{state_->mtx};
+  return state_->pid_proxies.size() + state_->name_proxies.size();
+}
+
+} // namespace cafe::actor

@@ -1,0 +1,333 @@
+// apps/cafectl as a program: each test runs it as a child process against a
+// real erl node and checks what a script sees, its stdout and exit status.
+// The fixture's cafe node holds the private EPMD port that erl, and so
+// cafectl, registers with; cafectl itself must never start one.
+
+#include "cafe/etf/match.hpp"
+#include "cafe/etf/parse.hpp"
+#include "cafe/etf/print.hpp"
+#include "cafe/test/env.hpp"
+#include "cafe/test/tools.hpp"
+#include "interop_fixture.hpp"
+
+#include <algorithm>
+#include <sys/wait.h>
+
+using namespace cafe;
+using namespace cafe::etf::literals;
+using namespace cafe::test;
+
+namespace {
+
+/// What one cafectl run showed.
+struct ctl_result {
+  pid_t pid = -1;
+  int status = 0;
+  /// stdout, or stdout and stderr interleaved (`with_stderr`).
+  std::string out;
+  std::chrono::milliseconds elapsed{0};
+
+  /// The exit status, or -1 when it did not exit normally.
+  int code() const {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string describe() const {
+    return describe_status(status) + " after " + std::to_string(elapsed.count())
+           + " ms, output: [" + out + "]";
+  }
+};
+
+std::filesystem::path cafectl_path() {
+  return binary_dir() / "apps" / "cafectl";
+}
+
+/// Runs cafectl with `args`; its stderr goes to the test log unless
+/// `with_stderr`. Killed by PID after `limit`.
+ctl_result run_cafectl(const std::vector<std::string>& args,
+                       bool with_stderr = false,
+                       std::chrono::milliseconds limit = 15s) {
+  spawn_options so;
+  so.program = cafectl_path();
+  so.args = args;
+  so.pipe_stdout = true;
+  so.merge_stderr = with_stderr;
+  ctl_result result;
+  auto start = clock::now();
+  child_process child{so};
+  result.pid = child.pid();
+  child.read_to_end(result.out, start + limit);
+  // End of output comes just before the exit.
+  eventually([&] { return child.exited(); },
+             std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        start + limit - clock::now()),
+                      0ms),
+             5ms);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+    clock::now() - start);
+  result.status = child.stop(0ms);
+  return result;
+}
+
+/// The parsed form of `text`, which must parse.
+etf::term term_of(std::string_view text) {
+  auto x = etf::parse(text);
+  if (!x)
+    throw std::runtime_error("test term does not parse: " + std::string{text});
+  return *x;
+}
+
+std::vector<etf::atom> sorted_atoms(const etf::term& x) {
+  std::vector<etf::atom> result;
+  if (!etf::get_as(x, result))
+    throw std::runtime_error("not a list of atoms: " + etf::to_string(x));
+  std::sort(result.begin(), result.end(),
+            [](etf::atom a, etf::atom b) { return a.text() < b.text(); });
+  return result;
+}
+
+/// A cafe node (holding the EPMD) and the erl node `a`, which can start
+/// cafectl_server gen_servers.
+class cafectl_app : public interop_fixture {
+protected:
+  void SetUp() override {
+    interop_fixture::SetUp();
+    ASSERT_TRUE(std::filesystem::exists(cafectl_path())) << cafectl_path();
+    if (!server_dir) {
+      auto dir = std::make_unique<temp_dir>();
+      spawn_options so;
+      so.program = require_tool("erlc");
+      so.args = {"-o", dir->path().string(),
+                 (source_dir() / "tests/apps/cafectl_server.erl").string()};
+      auto res = run(so, 60s);
+      ASSERT_TRUE(res.ok()) << "erlc cafectl_server.erl: " << res.describe();
+      server_dir = std::move(dir);
+    }
+    cafe_ = start_cafe();
+    erl_ = start_erl("a", [](erl_options& opts) {
+      opts.extra_args = {"-pa", server_dir->path().string()};
+    });
+    target_ = std::string{erl_->name().text()};
+  }
+
+  /// cafectl with the fixture's cookie and EPMD port, then `args`.
+  ctl_result cafectl(std::vector<std::string> args, bool with_stderr = false,
+                     std::chrono::milliseconds limit = 15s) {
+    std::vector<std::string> all{"--cookie", cookie_, "--epmd-port",
+                                 std::to_string(epmd_port_)};
+    all.insert(all.end(), args.begin(), args.end());
+    return run_cafectl(all, with_stderr, limit);
+  }
+
+  /// The node name cafectl gave itself in run `r`.
+  etf::atom own_name(const ctl_result& r) const {
+    return node_name("cafectl_" + std::to_string(r.pid));
+  }
+
+  static inline std::unique_ptr<temp_dir> server_dir;
+  std::shared_ptr<node::node> cafe_;
+  std::unique_ptr<erl_node> erl_;
+  std::string target_;
+};
+
+// -- ping
+// ----------------------------------------------------------------------
+
+TEST_F(cafectl_app, ping_live_node_prints_pong) {
+  auto r = cafectl({"ping", target_});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "pong\n");
+  // Without a host part, NODE is on cafectl's own host.
+  r = cafectl({"ping", "a"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "pong\n");
+}
+
+TEST_F(cafectl_app, is_a_hidden_node) {
+  erl_->eval("cafectl_server:start(mute)");
+  // A call that never returns keeps cafectl connected while erl looks.
+  spawn_options so;
+  so.program = cafectl_path();
+  so.args = {"--cookie", cookie_, "--epmd-port", std::to_string(epmd_port_),
+             "call",     target_, "mute",        "silent"};
+  child_process ctl{so};
+  auto own = quoted(node_name("cafectl_" + std::to_string(ctl.pid())));
+  EXPECT_TRUE(eventually(
+    [&] {
+      return erl_->eval("lists:member(" + own + ", nodes(hidden))")
+             == etf::term{true};
+    },
+    5s, 50ms));
+  EXPECT_EQ(erl_->eval("lists:member(" + own + ", nodes())"), etf::term{false});
+  ctl.stop(0ms);
+}
+
+TEST_F(cafectl_app, ping_unknown_node_prints_pang_quickly) {
+  auto r = cafectl({"ping", "nobody@" + host_});
+  EXPECT_EQ(r.code(), 1) << r.describe();
+  EXPECT_EQ(r.out, "pang\n");
+  EXPECT_LT(r.elapsed, 2s) << r.describe();
+}
+
+TEST_F(cafectl_app, ping_with_wrong_cookie_prints_pang) {
+  auto r = run_cafectl({"--cookie", "wrong", "--epmd-port",
+                        std::to_string(epmd_port_), "ping", target_});
+  EXPECT_EQ(r.code(), 1) << r.describe();
+  EXPECT_EQ(r.out, "pang\n");
+}
+
+TEST_F(cafectl_app, no_epmd_is_unreachable_and_none_is_started) {
+  // No EPMD on this port: cafectl must not start one and must say pang.
+  auto port = std::to_string(free_port());
+  auto r = run_cafectl(
+    {"--cookie", cookie_, "--epmd-port", port, "ping", target_}, true);
+  EXPECT_EQ(r.code(), 1) << r.describe();
+  // pang on stdout, and on stderr why: no EPMD (an embedded one would have
+  // let cafectl start, and then fail to find the target).
+  EXPECT_NE(r.out.find("pang\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("epmd"), std::string::npos) << r.out;
+  // $ERL_EPMD_PORT is the fallback for --epmd-port.
+  spawn_options so;
+  so.program = cafectl_path();
+  so.args = {"--cookie", cookie_, "ping", target_};
+  so.env = {{"ERL_EPMD_PORT", std::to_string(epmd_port_)}};
+  auto res = run(so, 15s);
+  EXPECT_TRUE(res.ok()) << res.describe();
+  EXPECT_EQ(res.output, "pong\n");
+}
+
+// -- send
+// ----------------------------------------------------------------------
+
+TEST_F(cafectl_app, send_delivers_the_exact_term) {
+  erl_->eval("cafe_peer:start_collector(sink)");
+  std::string text = "{hello, <<\"bin\", 0, 255>>, #{key => [1, 2.5, \"str\"], "
+                     "<<\"k\">> => {}}, 123456789012345678901234567890, "
+                     "-98765432109876543210, 'Quoted atom', [a | b]}";
+  auto r = cafectl({"send", target_, "sink", text});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, "");
+  // erl parses the same text itself: the received term must be identical.
+  auto got
+    = erl_->eval("X = cafe_peer:take(sink, 5000), {X =:= " + text + ", X}");
+  EXPECT_EQ(got, etf::make_tuple(true, term_of(text))) << etf::to_string(got);
+}
+
+// -- call
+// ----------------------------------------------------------------------
+
+TEST_F(cafectl_app, call_prints_the_reply) {
+  erl_->eval("cafectl_server:start(kv)");
+  std::string text = "{put, <<\"key\">>, #{n => 12345678901234567890}, "
+                     "[1, 2.5, \"x\"], -7}";
+  auto r = cafectl({"call", target_, "kv", text});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  // {reply, node(Caller), Request}: the caller was cafectl's own node.
+  auto expected = etf::make_tuple("reply"_atom, own_name(r), term_of(text));
+  EXPECT_EQ(r.out, etf::to_string(expected) + "\n");
+  auto printed = etf::parse(r.out);
+  ASSERT_TRUE(printed) << r.out;
+  EXPECT_EQ(*printed, expected);
+  // A TERM that starts with a dash comes after `--`.
+  r = cafectl({"--timeout", "3000", "call", target_, "kv", "--", "-5"});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, etf::to_string(
+                     etf::make_tuple("reply"_atom, own_name(r), etf::term{-5}))
+                     + "\n");
+}
+
+TEST_F(cafectl_app, call_unregistered_name_exits_4) {
+  auto r = cafectl({"call", target_, "nobody_here", "hello"}, true);
+  EXPECT_EQ(r.code(), 4) << r.describe();
+  EXPECT_NE(r.out.find("noproc"), std::string::npos) << r.out;
+  // The monitor's DOWN says so at once: no waiting for the timeout.
+  EXPECT_LT(r.elapsed, 3s) << r.describe();
+}
+
+TEST_F(cafectl_app, callee_dying_during_the_call_exits_4_with_reason) {
+  erl_->eval("cafectl_server:start(doomed)");
+  auto r = cafectl({"call", target_, "doomed", "{stop, boom_reason}"}, true);
+  EXPECT_EQ(r.code(), 4) << r.describe();
+  EXPECT_NE(r.out.find("boom_reason"), std::string::npos) << r.out;
+  EXPECT_EQ(erl_->eval("whereis(doomed)"), etf::term{"undefined"_atom});
+}
+
+TEST_F(cafectl_app, call_without_reply_exits_3_after_timeout) {
+  erl_->eval("cafectl_server:start(mute)");
+  auto r = cafectl({"--timeout", "500", "call", target_, "mute", "silent"},
+                   true);
+  EXPECT_EQ(r.code(), 3) << r.describe();
+  EXPECT_GE(r.elapsed, 500ms) << r.describe();
+  EXPECT_LT(r.elapsed, 2s) << r.describe();
+  // Only the call timed out: the server is still there.
+  EXPECT_TRUE(erl_->eval("is_pid(whereis(mute))") == etf::term{true});
+}
+
+TEST_F(cafectl_app, unparsable_term_exits_2) {
+  erl_->eval("cafectl_server:start(kv)");
+  for (auto verb : {"call", "send"}) {
+    auto r = cafectl({verb, target_, "kv", "{unclosed, "}, true);
+    EXPECT_EQ(r.code(), 2) << verb << ": " << r.describe();
+    EXPECT_NE(r.out.find("TERM"), std::string::npos) << r.out;
+  }
+}
+
+// -- nodes
+// ---------------------------------------------------------------------
+
+TEST_F(cafectl_app, nodes_lists_what_erl_nodes_gives) {
+  auto b = start_erl("b");
+  auto cafe_name = quoted(cafe_->name());
+  ASSERT_EQ(erl_->eval("net_adm:ping(" + cafe_name + ")"),
+            etf::term{"pong"_atom});
+  ASSERT_EQ(erl_->eval("net_adm:ping(" + quoted(b->name()) + ")"),
+            etf::term{"pong"_atom});
+  auto expected = sorted_atoms(erl_->eval("nodes()"));
+  ASSERT_TRUE(contains(expected, cafe_->name()));
+  ASSERT_TRUE(contains(expected, b->name()));
+  auto r = cafectl({"nodes", target_});
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  auto printed = etf::parse(r.out);
+  ASSERT_TRUE(printed) << r.out;
+  // Equal sets: cafectl, a hidden node, is not among them.
+  EXPECT_EQ(sorted_atoms(*printed), expected) << r.out;
+}
+
+// -- usage (no node needed: these fail before cafectl starts one)
+// ----------------------------------------------
+
+TEST(cafectl_usage, bad_operands_exit_2) {
+  ASSERT_TRUE(std::filesystem::exists(cafectl_path())) << cafectl_path();
+  std::vector<std::vector<std::string>> cases = {
+    {},
+    {"frobnicate", "a@b"},
+    {"ping"},
+    {"ping", "a@b", "extra"},
+    {"call", "a@b", "kv"},
+    {"call", "a@b", "kv", "{a,", "b}"},
+    {"send", "not a node", "kv", "x"},
+    {"--timeout", "0", "ping", "a@b"},
+    {"--timeout", "soon", "ping", "a@b"},
+    {"--bogus", "ping", "a@b"},
+  };
+  for (auto& args : cases) {
+    auto r = run_cafectl(args, true);
+    std::string shown;
+    for (auto& x : args)
+      shown += " [" + x + "]";
+    EXPECT_EQ(r.code(), 2) << shown << ": " << r.describe();
+    EXPECT_NE(r.out.find("cafectl: "), std::string::npos) << shown << r.out;
+    EXPECT_LT(r.elapsed, 2s) << shown << ": " << r.describe();
+  }
+}
+
+TEST(cafectl_usage, help_documents_commands_and_exit_codes) {
+  auto r = run_cafectl({"--help"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  for (auto text :
+       {"ping NODE", "nodes NODE", "send NODE NAME TERM", "call NODE NAME TERM",
+        "Exit status", "--timeout", "--cookie", "--epmd-port", "--sname"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+}
+
+} // namespace
