@@ -48,3 +48,18 @@ run("configuring the consumer" ${CMAKE_COMMAND} ${configure_args})
 run("building the consumer" ${CMAKE_COMMAND} --build ${build})
 run("running the consumer" ${build}/cafe_consumer --sname consumer
     --threads 1 --log-level warn)
+
+# The example a CAF project copies builds alone against the package too.
+set(example_args "")
+foreach(arg IN LISTS configure_args)
+  if(arg STREQUAL consumer_dir)
+    set(arg ${example_dir})
+  elseif(arg STREQUAL build)
+    set(arg ${work_dir}/example)
+  endif()
+  list(APPEND example_args ${arg})
+endforeach()
+run("configuring apps/examples/hello_erlang" ${CMAKE_COMMAND} ${example_args})
+run("building apps/examples/hello_erlang"
+    ${CMAKE_COMMAND} --build ${work_dir}/example)
+run("running hello_erlang --help" ${work_dir}/example/hello_erlang --help)

@@ -12,7 +12,7 @@ namespace cafe::actor {
 
 using namespace etf::literals;
 
-actor_process::actor_process(caf::weak_actor_ptr actor, etf::pid self,
+actor_process::actor_process(caf::strong_actor_ptr actor, etf::pid self,
                              std::weak_ptr<bridge::state> owner)
   : actor_(std::move(actor)), self_(std::move(self)), owner_(std::move(owner)) {
   // nop
@@ -28,7 +28,7 @@ caf::message actor_process::convert(const etf::term& x,
 void actor_process::deliver(const std::optional<etf::pid>& from,
                             etf::term msg) {
   auto owner = owner_.lock();
-  auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+  auto& dest = actor_;
   if (!owner || !dest)
     return;
   // {Ref, Reply}: the answer to a gen_server:call this actor made.
@@ -71,7 +71,7 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
 void actor_process::exit_signal(const etf::pid& from, const etf::term& reason,
                                 bool linked) {
   auto owner = owner_.lock();
-  auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+  auto& dest = actor_;
   if (!owner || !dest)
     return;
   auto source = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(from));
@@ -93,7 +93,7 @@ void actor_process::exit_signal(const etf::pid& from, const etf::term& reason,
 void actor_process::down(const etf::reference&, const etf::term& who,
                          const etf::term& reason) {
   auto owner = owner_.lock();
-  auto dest = caf::actor_cast<caf::strong_actor_ptr>(actor_);
+  auto& dest = actor_;
   if (!owner || !dest)
     return;
   caf::strong_actor_ptr source;

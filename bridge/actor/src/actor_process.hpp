@@ -10,11 +10,12 @@
 namespace cafe::actor {
 
 /// Binds a pid to a CAF actor: what the node delivers to the pid is
-/// converted and enqueued into the actor's mailbox. Holds the actor weakly:
-/// a pid does not keep its actor alive.
+/// converted and enqueued into the actor's mailbox. Holds the actor: an
+/// actor Erlang can reach by pid is never unreachable, so it lives until it
+/// quits, like an Erlang process (or until the bridge goes).
 class actor_process : public node::local_process {
 public:
-  actor_process(caf::weak_actor_ptr actor, etf::pid self,
+  actor_process(caf::strong_actor_ptr actor, etf::pid self,
                 std::weak_ptr<bridge::state> owner);
 
   /// A message; `{'$gen_call', {From, Tag}, Request}` becomes a CAF
@@ -39,7 +40,7 @@ private:
   caf::message convert(const etf::term& x, bridge::state& owner) const;
 
   std::atomic<delivery> delivery_{delivery::typed};
-  caf::weak_actor_ptr actor_;
+  caf::strong_actor_ptr actor_;
   etf::pid self_;
   std::weak_ptr<bridge::state> owner_;
 };

@@ -97,8 +97,7 @@ etf::pid bridge::state::bind(const caf::strong_actor_ptr& x,
       return i->second;
     }
     pid = node->make_pid();
-    auto proc = std::make_shared<actor_process>(
-      caf::actor_cast<caf::weak_actor_ptr>(x), pid, weak_from_this());
+    auto proc = std::make_shared<actor_process>(x, pid, weak_from_this());
     if (how)
       proc->set_delivery(*how);
     pids.emplace(x->id(), pid);
@@ -162,12 +161,15 @@ caf::strong_actor_ptr bridge::state::local_actor(const etf::pid& pid) {
 
 void bridge::state::process_exited(const etf::pid& pid,
                                    const caf::error& reason) {
+  // Released after the lock: it holds a reference to the actor.
+  std::shared_ptr<actor_process> proc;
   {
     std::lock_guard guard{mtx};
     auto i = actors.find(pid);
     if (i == actors.end())
       return;
     pids.erase(i->second.id);
+    proc = std::move(i->second.proc);
     actors.erase(i);
     for (auto j = calls.begin(); j != calls.end();)
       j = j->second.caller == pid ? calls.erase(j) : std::next(j);
@@ -277,13 +279,16 @@ bridge::bridge(caf::actor_system& sys, std::shared_ptr<node::node> node,
 
 bridge::~bridge() {
   // The actors may live on, but not as Erlang processes: their pids end
-  // now, so Erlang monitors and links on them fire.
+  // now, so Erlang monitors and links on them fire, and the node lets go of
+  // them (an actor nobody else holds then ends as unreachable).
   std::vector<etf::pid> gone;
+  // Released after the lock: the last reference to an actor ends it.
+  std::unordered_map<etf::pid, local_entry> entries;
   {
     std::lock_guard guard{state_->mtx};
     for (auto& [pid, ptr] : state_->actors)
       gone.push_back(pid);
-    state_->actors.clear();
+    entries.swap(state_->actors);
     state_->pids.clear();
     state_->calls.clear();
   }

@@ -265,6 +265,11 @@ std::optional<etf::pid> node::whereis(etf::atom name) const {
   return std::nullopt;
 }
 
+size_t node::process_count() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->procs.size();
+}
+
 send_status node::send(const etf::pid& from, const etf::pid& to,
                        const etf::term& msg, bool force) {
   if (impl_->is_local(to)) {

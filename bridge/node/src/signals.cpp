@@ -305,9 +305,15 @@ void node::impl::process_down(const etf::pid& pid, const etf::term& reason) {
   std::vector<etf::pid> remote_exits;
   std::vector<std::pair<etf::reference, incoming_monitor>> downs;
   std::vector<std::pair<etf::reference, outgoing_monitor>> dropped;
+  // Released after the lock: a process object may own what ends with it
+  // (a CAF actor), and that may call back into the node.
+  std::shared_ptr<local_process> gone;
   {
     std::lock_guard guard{mtx};
-    procs.erase(pid);
+    if (auto i = procs.find(pid); i != procs.end()) {
+      gone = std::move(i->second);
+      procs.erase(i);
+    }
     for (auto i = names.begin(); i != names.end();)
       i = i->second == pid ? names.erase(i) : std::next(i);
     if (auto i = links.find(pid); i != links.end()) {

@@ -89,6 +89,9 @@ public:
 
   std::optional<etf::pid> whereis(etf::atom name) const;
 
+  /// Local processes alive right now (net_kernel included).
+  size_t process_count() const;
+
   // -- messages and signals ---------------------------------------------------
 
   /// Sends `msg` from the local `from` to the process `to` (any node).

@@ -1,0 +1,137 @@
+// apps/examples/hello_erlang, the program the README points CAF developers
+// to, against a real Elixir node both ways: Elixir sends to the C++ actor
+// and gets its reply; the C++ actor sends to an Elixir process first.
+
+#include "cafe/test/env.hpp"
+#include "cafe/test/tools.hpp"
+#include "interop_fixture.hpp"
+
+#include <sys/wait.h>
+
+using namespace cafe::test;
+
+namespace {
+
+/// Reads `child`'s stdout until it holds `marker`; all of it so far.
+std::string read_until(child_process& child, std::string_view marker,
+                       std::chrono::milliseconds limit) {
+  std::string out;
+  auto deadline = clock::now() + limit;
+  while (out.find(marker) == std::string::npos) {
+    uint8_t buf[512];
+    auto n = child.read_some(buf, sizeof(buf), deadline);
+    if (n == 0)
+      break;
+    out.append(reinterpret_cast<const char*>(buf), n);
+  }
+  return out;
+}
+
+class hello_erlang : public ::testing::Test {
+protected:
+  hello_erlang() : host(short_host()), epmd_port(free_port()) {}
+
+  /// The example as a child process; returns once it is registered.
+  std::unique_ptr<child_process>
+  start_example(std::vector<std::string> extra = {}) {
+    spawn_options so;
+    so.program = binary_dir() / "apps" / "examples" / "hello_erlang"
+                 / "hello_erlang";
+    so.args = {"--sname", "hello",       "--cookie",
+               "secret",  "--epmd-port", std::to_string(epmd_port)};
+    so.args.insert(so.args.end(), extra.begin(), extra.end());
+    so.pipe_stdout = true;
+    auto child = std::make_unique<child_process>(so);
+    auto out = read_until(*child, "\n", 10s);
+    EXPECT_NE(out.find("hello_erlang up as hello@" + host), std::string::npos)
+      << out;
+    return child;
+  }
+
+  /// `elixir -e script` as an sname node on the test's EPMD port.
+  spawn_options elixir(const std::string& name, const std::string& script) {
+    spawn_options so;
+    so.program = require_tool("elixir");
+    so.args = {"--sname",
+               name,
+               "--cookie",
+               "secret",
+               "--erl",
+               "-start_epmd false -kernel inet_dist_use_interface "
+               "{127,0,0,1}",
+               "-e",
+               script};
+    so.env = {{"ERL_EPMD_PORT", std::to_string(epmd_port)},
+              {"ERL_CRASH_DUMP_SECONDS", "0"}};
+    so.pipe_stdout = true;
+    so.merge_stderr = true;
+    return so;
+  }
+
+  std::string host;
+  uint16_t epmd_port;
+};
+
+TEST_F(hello_erlang, elixir_sends_and_gets_the_reply) {
+  auto example = start_example();
+  auto res = run(elixir("ex", R"(
+    node = :"hello@)" + host + R"("
+    IO.puts("connect: #{Node.connect(node)}")
+    IO.puts("listed: #{node in Node.list()}")
+    ref = Process.monitor({:greeter, node})
+    send({:greeter, node}, {:greet, "Ada", self()})
+    receive do
+      {:hello, text} -> IO.puts("reply: " <> text)
+    after 5000 -> IO.puts("no reply")
+    end
+    receive do
+      {:DOWN, ^ref, _, _, reason} -> IO.puts("down: #{inspect(reason)}")
+    after 200 -> IO.puts("still up")
+    end
+  )"),
+                 60s);
+  ASSERT_TRUE(res.ok()) << res.describe();
+  EXPECT_NE(res.output.find("connect: true"), std::string::npos) << res.output;
+  EXPECT_NE(res.output.find("listed: true"), std::string::npos) << res.output;
+  EXPECT_NE(res.output.find("reply: hello, Ada"), std::string::npos)
+    << res.output;
+  EXPECT_NE(res.output.find("still up"), std::string::npos) << res.output;
+}
+
+TEST_F(hello_erlang, the_cpp_actor_greets_an_elixir_process_first) {
+  // Elixir needs an EPMD to register with: the example's embedded one runs
+  // only while the example does, so a first example instance provides it.
+  auto epmd_holder = start_example();
+  child_process ex{elixir("ex2", R"(
+    Process.register(self(), :shell)
+    IO.puts("ready")
+    receive do
+      {:hello, text, greeter} ->
+        IO.puts("got: " <> text <> " from #{node(greeter)}")
+        send(greeter, {:greet, "back", self()})
+        receive do
+          {:hello, reply} -> IO.puts("reply: " <> reply)
+        after 5000 -> IO.puts("no reply")
+        end
+    after 10000 -> IO.puts("no greeting")
+    end
+  )")};
+  auto out = read_until(ex, "ready", 30s);
+  ASSERT_NE(out.find("ready"), std::string::npos) << out;
+  spawn_options so;
+  so.program = binary_dir() / "apps" / "examples" / "hello_erlang"
+               / "hello_erlang";
+  so.args = {"--sname", "hello2",           "--cookie",
+             "secret",  "--epmd-port",      std::to_string(epmd_port),
+             "--greet", "shell@ex2@" + host};
+  child_process greeter{so};
+  std::string rest;
+  ex.read_to_end(rest, clock::now() + 20s);
+  out += rest;
+  EXPECT_NE(out.find("got: from C++ from hello2@" + host), std::string::npos)
+    << out;
+  EXPECT_NE(out.find("reply: hello, back"), std::string::npos) << out;
+  EXPECT_EQ(ex.stop(5s), 0) << out;
+}
+
+} // namespace
