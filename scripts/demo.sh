@@ -4,6 +4,7 @@
 # it), lets a real Erlang node join it and talk to it, then keeps the cafe
 # node running until Ctrl-C so more erl/iex nodes can join:
 #   erl -sname me  ->  net_adm:ping('cafe@HOST'), {echo, 'cafe@HOST'} ! {self(), hi}.
+#                      gen_server:call({counter, 'cafe@HOST'}, incr).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache keys on relative paths, so every checkout shares one cache.
@@ -32,6 +33,12 @@ erl -sname "demo_$$" -noshell -kernel inet_dist_use_interface '{127,0,0,1}' \
     io:format(\"echo from ~p (on ~p): ~p~n\", [From, node(From), Reply])
   after 5000 -> io:format(\"no reply from echo~n\")
   end,
+  Counter = {counter, Cafe},
+  io:format(\"gen_server:call(counter, incr) -> ~p~n\", [gen_server:call(Counter, incr)]),
+  io:format(\"gen_server:call(counter, {add, 41}) -> ~p~n\", [gen_server:call(Counter, {add, 41})]),
+  Kv = {kv, Cafe},
+  ok = gen_server:call(Kv, {put, <<\"lang\">>, [erlang, {cpp, caf}]}),
+  io:format(\"gen_server:call(kv, {get, <<\\\"lang\\\">>}) -> ~p~n\", [gen_server:call(Kv, {get, <<\"lang\">>})]),
   halt()."
 
 echo
