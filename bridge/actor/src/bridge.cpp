@@ -8,6 +8,7 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/make_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/uri.hpp>
@@ -79,8 +80,12 @@ etf::pid bridge::state::pid_of(const caf::strong_actor_ptr& x) {
   return bind(x, std::nullopt);
 }
 
+etf::pid bridge::state::pid_of_locked(const caf::strong_actor_ptr& x) {
+  return bind(x, std::nullopt, true);
+}
+
 etf::pid bridge::state::bind(const caf::strong_actor_ptr& x,
-                             std::optional<delivery> how) {
+                             std::optional<delivery> how, bool locked) {
   if (!x)
     return anonymous;
   if (auto proxy = dynamic_cast<erlang_proxy*>(x->get())) {
@@ -106,11 +111,14 @@ etf::pid bridge::state::bind(const caf::strong_actor_ptr& x,
     node->add_process(pid, std::move(proc));
   }
   // Runs at once if the actor is gone already; then the pid is dead too.
-  x->get()->attach_functor(
-    [weak = weak_from_this(), pid](const caf::error& reason) {
-      if (auto self = weak.lock())
-        self->process_exited(pid, reason);
-    });
+  auto on_exit = [weak = weak_from_this(), pid](const caf::error& reason) {
+    if (auto self = weak.lock())
+      self->process_exited(pid, reason);
+  };
+  if (locked)
+    sys.spawn<caf::hidden>([x, on_exit] { x->get()->attach_functor(on_exit); });
+  else
+    x->get()->attach_functor(std::move(on_exit));
   return pid;
 }
 
@@ -295,6 +303,20 @@ bridge::~bridge() {
   for (auto& pid : gone)
     state_->node->remove_process(pid, etf::term{etf::atom{"shutdown"}});
   state_->node->remove_process(state_->anonymous, normal());
+  // Proxies may outlive the bridge in actors' hands; their monitors end
+  // now.
+  std::vector<caf::strong_actor_ptr> proxies;
+  {
+    std::lock_guard guard{state_->mtx};
+    for (auto& [pid, w] : state_->pid_proxies)
+      if (auto p = caf::actor_cast<caf::strong_actor_ptr>(w))
+        proxies.push_back(std::move(p));
+    for (auto& [name, w] : state_->name_proxies)
+      if (auto p = caf::actor_cast<caf::strong_actor_ptr>(w))
+        proxies.push_back(std::move(p));
+  }
+  for (auto& p : proxies)
+    static_cast<erlang_proxy*>(p->get())->release_monitor();
 }
 
 node::node& bridge::node() const noexcept {

@@ -74,7 +74,14 @@ struct bridge::state : term_context, std::enable_shared_from_this<state> {
   etf::pid pid_of(const caf::strong_actor_ptr& x) override;
 
   /// `pid_of`, setting the delivery when `how` is given.
-  etf::pid bind(const caf::strong_actor_ptr& x, std::optional<delivery> how);
+  etf::pid bind(const caf::strong_actor_ptr& x, std::optional<delivery> how,
+                bool locked = false);
+
+  /// `pid_of` from inside `x`'s critical section: CAF calls a proxy's
+  /// add_backlink and remove_backlink holding both actors' locks, where
+  /// attaching to `x` would deadlock. A new pid's exit hook is attached
+  /// right after, from a one-shot actor.
+  etf::pid pid_of_locked(const caf::strong_actor_ptr& x);
 
   // -- proxies ----------------------------------------------------------------
 

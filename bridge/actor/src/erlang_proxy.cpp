@@ -77,9 +77,21 @@ erlang_proxy::~erlang_proxy() {
   if (!owner)
     return;
   owner->proxy_destroyed(target_, ctrl());
+  release_monitor();
+}
+
+void erlang_proxy::release_monitor() {
+  etf::pid watcher;
+  {
+    std::lock_guard guard{mtx_};
+    if (!monitoring_ || watcher_.node == etf::atom{})
+      return;
+    watcher = watcher_;
+    watcher_ = etf::pid{};
+  }
   // Ending the watcher drops its monitor (DEMONITOR_P goes out).
-  if (monitoring_)
-    owner->node->remove_process(watcher_, etf::term{etf::atom{"normal"}});
+  if (auto owner = owner_.lock())
+    owner->node->remove_process(watcher, etf::term{etf::atom{"normal"}});
 }
 
 const char* erlang_proxy::name() const {
@@ -182,24 +194,26 @@ void erlang_proxy::attach(caf::attachable_ptr ptr) {
 }
 
 void erlang_proxy::ensure_monitor() {
+  auto owner = owner_.lock();
+  if (!owner)
+    return;
+  auto& node = *owner->node;
+  etf::pid watcher;
   {
     std::lock_guard guard{mtx_};
     if (monitoring_ || dead())
       return;
     monitoring_ = true;
+    watcher = node.make_pid();
+    watcher_ = watcher;
   }
-  auto owner = owner_.lock();
-  if (!owner)
-    return;
-  auto& node = *owner->node;
-  watcher_ = node.make_pid();
-  node.add_process(watcher_, std::make_shared<proxy_watcher>(
-                               caf::actor_cast<caf::weak_actor_ptr>(ctrl())));
-  if (auto p = std::get_if<etf::pid>(&target_))
-    node.monitor(watcher_, etf::term{*p}, p->node);
-  else {
+  node.add_process(watcher, std::make_shared<proxy_watcher>(
+                              caf::actor_cast<caf::weak_actor_ptr>(ctrl())));
+  if (auto p = std::get_if<etf::pid>(&target_)) {
+    node.monitor(watcher, etf::term{*p}, p->node);
+  } else {
     auto& n = std::get<registered_name>(target_);
-    node.monitor(watcher_, etf::term{n.name}, n.node);
+    node.monitor(watcher, etf::term{n.name}, n.node);
   }
 }
 
@@ -218,7 +232,8 @@ bool erlang_proxy::add_backlink(caf::abstract_actor* x) {
     std::lock_guard guard{mtx_};
     linked_.push_back(x->address());
   }
-  owner->node->link(owner->pid_of(caf::strong_actor_ptr{x->ctrl()}), *to);
+  owner->node->link(owner->pid_of_locked(caf::strong_actor_ptr{x->ctrl()}),
+                    *to);
   return true;
 }
 
@@ -232,7 +247,8 @@ bool erlang_proxy::remove_backlink(caf::abstract_actor* x) {
   }
   auto owner = owner_.lock();
   if (auto to = std::get_if<etf::pid>(&target_); owner && to)
-    owner->node->unlink(owner->pid_of(caf::strong_actor_ptr{x->ctrl()}), *to);
+    owner->node->unlink(owner->pid_of_locked(caf::strong_actor_ptr{x->ctrl()}),
+                        *to);
   return true;
 }
 

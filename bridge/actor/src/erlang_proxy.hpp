@@ -63,6 +63,10 @@ public:
   /// the target.
   void drop_link(caf::abstract_actor* x);
 
+  /// The bridge goes: drop the monitor on the target while the node is
+  /// still reachable (the destructor no longer can).
+  void release_monitor();
+
 private:
   void on_exit_msg(const caf::strong_actor_ptr& sender, const caf::exit_msg& x);
 
@@ -79,8 +83,8 @@ private:
   std::unordered_map<uint64_t, etf::term> responses_;
   /// Actors linked through this proxy, for `kill_proxy`.
   std::vector<caf::actor_addr> linked_;
-  /// The pid that holds the proxy's monitor on the target (valid once
-  /// `monitoring_`).
+  /// The pid that holds the proxy's monitor on the target (once
+  /// `monitoring_`, until `release_monitor`).
   etf::pid watcher_;
   bool monitoring_ = false;
 };
