@@ -35,6 +35,7 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
   if (auto t = msg.get_if<etf::tuple>(); t && t->size() == 2)
     if (auto ref = (*t)[0].get_if<etf::reference>())
       if (auto call = owner->take_call(self_, *ref)) {
+        owner->node->demonitor(self_, *ref);
         auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
         dest->enqueue(caf::make_mailbox_element(std::move(callee),
                                                 call->mid.response_id(), {},
@@ -49,7 +50,9 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
   etf::term tag;
   if (etf::match(msg, "$gen_call"_atom, &from_tag, &request)
       && etf::match(from_tag, &caller, &tag)) {
-    auto ptr = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(caller));
+    // A proxy even for a local caller (a CAF request through a name proxy
+    // for this node): the reply goes back as {Tag, Reply} either way.
+    auto ptr = owner->proxy_for(caller);
     if (auto proxy = dynamic_cast<erlang_proxy*>(ptr ? ptr->get() : nullptr)) {
       auto mid = owner->next_request_id();
       proxy->expect_response(mid, std::move(tag));
@@ -90,12 +93,22 @@ void actor_process::exit_signal(const etf::pid& from, const etf::term& reason,
                 nullptr);
 }
 
-void actor_process::down(const etf::reference&, const etf::term& who,
+void actor_process::down(const etf::reference& ref, const etf::term& who,
                          const etf::term& reason) {
   auto owner = owner_.lock();
   auto& dest = actor_;
   if (!owner || !dest)
     return;
+  // The callee of a call this actor made is gone: the call fails.
+  if (auto call = owner->take_call(self_, ref)) {
+    auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
+    dest->enqueue(
+      caf::make_mailbox_element(std::move(callee), call->mid.response_id(), {},
+                                caf::error{erlang_exit, erlang_category,
+                                           caf::make_message(reason)}),
+      nullptr);
+    return;
+  }
   caf::strong_actor_ptr source;
   etf::atom name;
   etf::atom node;
@@ -106,10 +119,10 @@ void actor_process::down(const etf::reference&, const etf::term& who,
   caf::actor_addr addr;
   if (source)
     addr = source->address();
-  dest->enqueue(
-    caf::make_mailbox_element(std::move(source), caf::make_message_id(), {},
-                              caf::down_msg{std::move(addr), to_error(reason)}),
-    nullptr);
+  dest->enqueue(caf::make_mailbox_element(
+                  std::move(source), caf::make_message_id(), {},
+                  caf::down_msg{std::move(addr), to_error(reason, true)}),
+                nullptr);
 }
 
 } // namespace cafe::actor

@@ -27,7 +27,9 @@ public:
   void exit_signal(const etf::pid& from, const etf::term& reason,
                    bool linked) override;
 
-  /// A monitor the pid holds fired: a `down_msg`.
+  /// A monitor the pid holds fired: a `down_msg`, or, for the monitor of a
+  /// call the actor made, that call's error (the DOWN reason as an
+  /// `erlang_category` error).
   void down(const etf::reference& ref, const etf::term& who,
             const etf::term& reason) override;
 

@@ -3,6 +3,7 @@
 #include "actor_process.hpp"
 #include "bridge_state.hpp"
 #include "cafe/actor/exit_reasons.hpp"
+#include "cafe/dist/flags.hpp"
 #include "cafe/runtime/logging.hpp"
 #include "erlang_proxy.hpp"
 
@@ -201,6 +202,14 @@ void bridge::state::call(const caf::strong_actor_ptr& from, caf::message_id mid,
       ref, outgoing_call{caller, caf::actor_cast<caf::weak_actor_ptr>(from),
                          mid, caf::actor_cast<caf::weak_actor_ptr>(callee)});
   }
+  // As in gen:call, the tag is a monitor on the callee: a callee that is
+  // gone, or goes, fails the call with the DOWN reason at once.
+  if (auto p = std::get_if<etf::pid>(&target)) {
+    node->monitor(caller, etf::term{*p}, p->node, ref);
+  } else {
+    auto& n = std::get<registered_name>(target);
+    node->monitor(caller, etf::term{n.name}, n.node, ref);
+  }
   using namespace etf::literals;
   send(from, target,
        etf::make_tuple("$gen_call"_atom, etf::make_tuple(caller, ref), msg));
@@ -230,11 +239,22 @@ void bridge::state::send(const caf::strong_actor_ptr& from,
 }
 
 void bridge::state::on_node(etf::atom peer, bool up) {
+  // The node reports every connection; monitor_nodes(true) only visible
+  // nodes (published), and a nodedown only after their nodeup.
+  bool visible = false;
+  if (up) {
+    auto conn = node->connection_to(peer);
+    visible = conn && (conn->flags() & dist::flag::published) != 0;
+  }
   std::vector<caf::strong_actor_ptr> subscribers;
   std::vector<caf::weak_actor_ptr> one_shot;
   {
     std::lock_guard guard{mtx};
-    for (auto i = node_watchers.begin(); i != node_watchers.end();) {
+    if (!up)
+      visible = visible_nodes.erase(peer) > 0;
+    else if (visible)
+      visible_nodes.insert(peer);
+    for (auto i = node_watchers.begin(); visible && i != node_watchers.end();) {
       if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(*i)) {
         subscribers.push_back(std::move(ptr));
         ++i;

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -134,6 +135,8 @@ struct bridge::state : term_context, std::enable_shared_from_this<state> {
   std::unordered_map<etf::atom, caf::node_id> node_ids;
   std::unordered_map<etf::reference, outgoing_call> calls;
   std::vector<caf::weak_actor_ptr> node_watchers;
+  /// Visible peers reported up to `node_watchers`.
+  std::unordered_set<etf::atom> visible_nodes;
   std::unordered_map<etf::atom, std::vector<caf::weak_actor_ptr>> node_monitors;
   std::atomic<uint64_t> next_request{1};
 };

@@ -37,15 +37,31 @@ term_converter<std::string>::from(const etf::term& x) {
     return b->bytes;
   if (x.is_nil())
     return std::string{};
-  // A charlist of bytes (`"text"` in Erlang).
+  // A charlist (`"text"` in Erlang): code points, as UTF-8.
   if (auto xs = x.get_if<etf::list>(); xs && xs->proper()) {
     std::string result;
     result.reserve(xs->size());
     for (auto& e : xs->elements) {
       auto i = e.get_if<int64_t>();
-      if (i == nullptr || *i < 0 || *i > 255)
+      if (i == nullptr || *i < 0 || *i > 0x10FFFF
+          || (*i >= 0xD800 && *i <= 0xDFFF))
         return std::nullopt;
-      result.push_back(static_cast<char>(*i));
+      auto c = static_cast<uint32_t>(*i);
+      if (c < 0x80) {
+        result.push_back(static_cast<char>(c));
+      } else if (c < 0x800) {
+        result.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        result.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      } else if (c < 0x10000) {
+        result.push_back(static_cast<char>(0xE0 | (c >> 12)));
+        result.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        result.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      } else {
+        result.push_back(static_cast<char>(0xF0 | (c >> 18)));
+        result.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+        result.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        result.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      }
     }
     return result;
   }

@@ -13,10 +13,13 @@ namespace cafe::actor {
 
 namespace {
 
-/// Holds a proxy's monitor on its target: the DOWN ends the proxy.
+/// Holds a proxy's monitor on its target: the DOWN ends the proxy. Until
+/// then it keeps the proxy alive, as CAF's proxy registry does: observers
+/// hold only addresses, and a monitor must not end with the last handle.
 class proxy_watcher : public node::local_process {
 public:
-  explicit proxy_watcher(caf::weak_actor_ptr proxy) : proxy_(std::move(proxy)) {
+  explicit proxy_watcher(caf::strong_actor_ptr proxy)
+    : proxy_(std::move(proxy)) {
     // nop
   }
 
@@ -30,13 +33,21 @@ public:
 
   void down(const etf::reference&, const etf::term&,
             const etf::term& reason) override {
-    if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(proxy_))
+    caf::strong_actor_ptr ptr;
+    {
+      std::lock_guard guard{mtx_};
+      ptr.swap(proxy_);
+    }
+    // A DOWN reason is information, not a signal: `kill` in it is an
+    // ordinary reason, as through a link.
+    if (ptr)
       static_cast<erlang_proxy*>(ptr->get())
-        ->kill_proxy(nullptr, to_error(reason));
+        ->kill_proxy(nullptr, to_error(reason, true));
   }
 
 private:
-  caf::weak_actor_ptr proxy_;
+  std::mutex mtx_;
+  caf::strong_actor_ptr proxy_;
 };
 
 /// The alias in a gen_server tag `[alias | Alias]` (or the nested form
@@ -112,6 +123,13 @@ void erlang_proxy::enqueue(caf::mailbox_element_ptr what,
   }
   if (mid.is_response()) {
     on_response(mid, content, sender);
+    return;
+  }
+  // CAF answers a message no handler matched with an error, request or
+  // not; Erlang has nothing like that unasked-for answer.
+  if (!mid.is_request() && content.match_elements<caf::error>()) {
+    runtime::logger().debug("bridge: not sending {} to {}",
+                            caf::to_string(content), describe(target_));
     return;
   }
   auto msg = owner->types.to_term(content, *owner);
@@ -207,8 +225,8 @@ void erlang_proxy::ensure_monitor() {
     watcher = node.make_pid();
     watcher_ = watcher;
   }
-  node.add_process(watcher, std::make_shared<proxy_watcher>(
-                              caf::actor_cast<caf::weak_actor_ptr>(ctrl())));
+  node.add_process(
+    watcher, std::make_shared<proxy_watcher>(caf::strong_actor_ptr{ctrl()}));
   if (auto p = std::get_if<etf::pid>(&target_)) {
     node.monitor(watcher, etf::term{*p}, p->node);
   } else {

@@ -317,7 +317,12 @@ void node::unlink(const etf::pid& from, const etf::pid& to) {
 
 etf::reference node::monitor(const etf::pid& from, const etf::term& to,
                              etf::atom to_node) {
-  return impl_->monitor(from, to, to_node);
+  return impl_->monitor(from, to, to_node, make_ref());
+}
+
+void node::monitor(const etf::pid& from, const etf::term& to, etf::atom to_node,
+                   const etf::reference& ref) {
+  impl_->monitor(from, to, to_node, ref);
 }
 
 void node::demonitor(const etf::pid& from, const etf::reference& ref) {

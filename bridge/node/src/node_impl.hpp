@@ -144,7 +144,7 @@ struct node::impl : connection::owner,
   void link(const etf::pid& from, const etf::pid& to);
   void unlink(const etf::pid& from, const etf::pid& to);
   etf::reference monitor(const etf::pid& from, const etf::term& to,
-                         etf::atom to_node);
+                         etf::atom to_node, const etf::reference& ref);
   void demonitor(const etf::pid& from, const etf::reference& ref);
   void exit2(const etf::pid& from, const etf::pid& to, const etf::term& reason);
 

@@ -113,8 +113,8 @@ void node::impl::unlink(const etf::pid& from, const etf::pid& to) {
 }
 
 etf::reference node::impl::monitor(const etf::pid& from, const etf::term& to,
-                                   etf::atom to_node) {
-  auto ref = self.lock()->make_ref();
+                                   etf::atom to_node,
+                                   const etf::reference& ref) {
   auto target = to_pid_or_name(to);
   etf::term who = to;
   if (auto name = std::get_if<etf::atom>(&target))

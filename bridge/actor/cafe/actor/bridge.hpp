@@ -30,11 +30,15 @@ enum class delivery {
 ///   the actor, and Erlang monitors and links on it fire with its exit
 ///   reason (see exit_reasons.hpp).
 /// - A remote pid, or `{Name, Node}`, is a CAF proxy (`actor_of`,
-///   `remote`): `send` sends, `request` is a gen_server:call, `monitor`
-///   is erlang:monitor, `link_to` is link/1, `send_exit` is exit/2.
+///   `remote`): `send` sends, `request` is a gen_server:call (it fails with
+///   the DOWN reason when the callee is or goes down, e.g. `noproc`),
+///   `monitor` is erlang:monitor, `link_to` is link/1, `send_exit` is
+///   exit/2. A monitored proxy lives until its target ends.
 /// - Erlang messages reach actors converted by `types()`; a
 ///   `{'$gen_call', From, Request}` arrives as a CAF request, and the
-///   handler's result is the gen_server reply.
+///   handler's result is the gen_server reply. (For a plain message, CAF
+///   sends a handler's result back to the sender as a message: handlers for
+///   casts return nothing.)
 ///
 /// Thread-safe. Create it once the node runs; destroy it before the actor
 /// system. Proxies and pids outliving the bridge go quiet.

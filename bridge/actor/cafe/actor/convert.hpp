@@ -100,7 +100,8 @@ struct term_converter<
       }
       return static_cast<T>(*i);
     }
-    if constexpr (std::is_same_v<T, uint64_t>)
+    // Every 64-bit unsigned type, as in `to` (unsigned long long too).
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
       return from_big(x);
     return std::nullopt;
   }
@@ -114,7 +115,7 @@ template <class T>
 std::optional<T> term_converter<
   T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>>::
   from_big(const etf::term& x) {
-  if constexpr (std::is_same_v<T, uint64_t>)
+  if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
     return uint64_from_big(x);
   else
     return std::nullopt;
@@ -127,8 +128,14 @@ struct term_converter<T, std::enable_if_t<std::is_floating_point_v<T>>> {
   }
   static std::optional<T> from(const etf::term& x) {
     // Erlang code passes 1 where a float is meant; accept integers too.
-    if (auto d = x.get_if<double>())
+    if (auto d = x.get_if<double>()) {
+      // Narrowing a double out of range is undefined: reject it.
+      if constexpr (sizeof(T) < sizeof(double))
+        if (*d < std::numeric_limits<T>::lowest()
+            || *d > std::numeric_limits<T>::max())
+          return std::nullopt;
       return static_cast<T>(*d);
+    }
     if (auto i = x.get_if<int64_t>())
       return static_cast<T>(*i);
     return std::nullopt;
@@ -228,7 +235,7 @@ struct term_converter<std::vector<T, A>> {
   static etf::term to(const std::vector<T, A>& xs) {
     std::vector<etf::term> elements;
     elements.reserve(xs.size());
-    for (auto& x : xs)
+    for (const auto& x : xs) // a prvalue for std::vector<bool>
       elements.emplace_back(to_term(x));
     return etf::term{etf::list{std::move(elements)}};
   }

@@ -52,12 +52,14 @@ public:
     else
       by_type_[std::type_index{typeid(T)}] = write;
     if constexpr (detail::is_record<T>::value && !has_term_fields<T>::value) {
+      // A type with its own term_converter may have an `inspect` (every
+      // message type does) and still map to something else than a tuple.
       etf::term sample = actor::to_term(T{});
-      auto& t = sample.get<etf::tuple>();
-      if (t.size() > 0)
-        if (auto tag = t[0].get_if<etf::atom>())
-          records_[{*tag, t.size()}] = [](const etf::term& x,
-                                          caf::message_builder& out) {
+      auto t = sample.get_if<etf::tuple>();
+      if (t != nullptr && t->size() > 0)
+        if (auto tag = (*t)[0].get_if<etf::atom>())
+          records_[{*tag, t->size()}] = [](const etf::term& x,
+                                           caf::message_builder& out) {
             auto y = from_term<T>(x);
             if (y)
               out.append(std::move(*y));

@@ -123,6 +123,11 @@ public:
   etf::reference monitor(const etf::pid& from, const etf::term& to,
                          etf::atom to_node);
 
+  /// `monitor` with a reference from `make_ref`, for callers that must
+  /// know it before the DOWN can arrive (a call's tag is its monitor).
+  void monitor(const etf::pid& from, const etf::term& to, etf::atom to_node,
+               const etf::reference& ref);
+
   void demonitor(const etf::pid& from, const etf::reference& ref);
 
   /// erlang:exit(To, Reason) from the local `from`.
