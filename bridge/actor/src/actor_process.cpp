@@ -12,6 +12,23 @@ namespace cafe::actor {
 
 using namespace etf::literals;
 
+namespace {
+
+/// Enqueues CAF's `exit_msg` or `down_msg` into `dest`, from `source`.
+template <class SystemMessage>
+void enqueue_from(const caf::strong_actor_ptr& dest,
+                  caf::strong_actor_ptr source, caf::error reason) {
+  caf::actor_addr addr;
+  if (source)
+    addr = source->address();
+  dest->enqueue(caf::make_mailbox_element(
+                  std::move(source), caf::make_message_id(), {},
+                  SystemMessage{std::move(addr), std::move(reason)}),
+                nullptr);
+}
+
+} // namespace
+
 actor_process::actor_process(caf::strong_actor_ptr actor, etf::pid self,
                              std::weak_ptr<bridge::state> owner)
   : actor_(std::move(actor)), self_(std::move(self)), owner_(std::move(owner)) {
@@ -84,13 +101,8 @@ void actor_process::exit_signal(const etf::pid& from, const etf::term& reason,
                                                       : nullptr);
       proxy && linked)
     proxy->drop_link(dest->get());
-  caf::actor_addr addr;
-  if (source)
-    addr = source->address();
-  dest->enqueue(caf::make_mailbox_element(
-                  std::move(source), caf::make_message_id(), {},
-                  caf::exit_msg{std::move(addr), to_error(reason, linked)}),
-                nullptr);
+  enqueue_from<caf::exit_msg>(dest, std::move(source),
+                              to_error(reason, linked));
 }
 
 void actor_process::down(const etf::reference& ref, const etf::term& who,
@@ -116,13 +128,7 @@ void actor_process::down(const etf::reference& ref, const etf::term& who,
     source = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(*p));
   else if (etf::match(who, &name, &node))
     source = owner->proxy_for(registered_name{name, node});
-  caf::actor_addr addr;
-  if (source)
-    addr = source->address();
-  dest->enqueue(caf::make_mailbox_element(
-                  std::move(source), caf::make_message_id(), {},
-                  caf::down_msg{std::move(addr), to_error(reason, true)}),
-                nullptr);
+  enqueue_from<caf::down_msg>(dest, std::move(source), to_error(reason, true));
 }
 
 } // namespace cafe::actor

@@ -116,10 +116,17 @@ etf::pid bridge::state::bind(const caf::strong_actor_ptr& x,
     if (auto self = weak.lock())
       self->process_exited(pid, reason);
   };
-  if (locked)
-    sys.spawn<caf::hidden>([x, on_exit] { x->get()->attach_functor(on_exit); });
-  else
+  if (locked) {
+    // With arguments: CAF 0.17's argument-less spawn trips UBSan.
+    using hook = std::function<void(const caf::error&)>;
+    sys.spawn<caf::hidden>(
+      [](caf::event_based_actor*, caf::strong_actor_ptr target, hook fn) {
+        target->get()->attach_functor(std::move(fn));
+      },
+      x, hook{std::move(on_exit)});
+  } else {
     x->get()->attach_functor(std::move(on_exit));
+  }
   return pid;
 }
 
