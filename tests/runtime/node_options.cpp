@@ -313,3 +313,33 @@ TEST_F(node_options_test, program_options_extend_the_shared_ones) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(node_options_operands, words_that_are_no_option_are_operands) {
+  po::options_description extra{"extra"};
+  int timeout = 0;
+  extra.add_options()("timeout", po::value(&timeout));
+  po::variables_map values;
+  std::vector<std::string> operands;
+  std::vector<const char*> argv{
+    "/usr/bin/prog", "--cookie", "c",       "call", "a@host",
+    "--timeout",     "50",       "counter", "--",   "-1"};
+  auto res = parse_node_options(static_cast<int>(argv.size()), argv.data(),
+                                extra, values, operands);
+  ASSERT_TRUE(res) << res.error().message;
+  EXPECT_EQ(res->cookie, "c");
+  EXPECT_EQ(timeout, 50);
+  // After `--` a word starting with a dash is an operand too.
+  EXPECT_EQ(operands,
+            (std::vector<std::string>{"call", "a@host", "counter", "-1"}));
+}
+
+TEST(node_options_operands, without_the_operand_form_they_are_errors) {
+  std::vector<const char*> argv{"/usr/bin/prog", "stray"};
+  auto res = parse_node_options(static_cast<int>(argv.size()), argv.data());
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().code, errc::invalid_option);
+}
+
+} // namespace
