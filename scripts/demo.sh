@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache keys on relative paths, so every checkout shares one cache.
 export CCACHE_BASEDIR="$PWD"
+# Debug info then names the first checkout's directory, which is fine for
+# tests; without this every checkout of a -g build misses the cache.
+export CCACHE_NOHASHDIR=true
 
 scripts/setup-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

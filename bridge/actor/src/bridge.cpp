@@ -167,14 +167,6 @@ void bridge::state::proxy_destroyed(const proxy_target& target,
   }
 }
 
-caf::strong_actor_ptr bridge::state::local_actor(const etf::pid& pid) {
-  caf::strong_actor_ptr result;
-  std::lock_guard guard{mtx};
-  if (auto i = actors.find(pid); i != actors.end())
-    result = caf::actor_cast<caf::strong_actor_ptr>(i->second.ptr);
-  return result;
-}
-
 void bridge::state::process_exited(const etf::pid& pid,
                                    const caf::error& reason) {
   // Released after the lock: it holds a reference to the actor.
@@ -205,9 +197,9 @@ void bridge::state::call(const caf::strong_actor_ptr& from, caf::message_id mid,
   auto ref = node->make_ref();
   {
     std::lock_guard guard{mtx};
-    calls.emplace(
-      ref, outgoing_call{caller, caf::actor_cast<caf::weak_actor_ptr>(from),
-                         mid, caf::actor_cast<caf::weak_actor_ptr>(callee)});
+    calls.emplace(ref,
+                  outgoing_call{caller, mid,
+                                caf::actor_cast<caf::weak_actor_ptr>(callee)});
   }
   // As in gen:call, the tag is a monitor on the callee: a callee that is
   // gone, or goes, fails the call with the DOWN reason at once.

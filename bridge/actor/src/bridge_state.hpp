@@ -44,7 +44,6 @@ using proxy_target = std::variant<etf::pid, registered_name>;
 /// waiting for `{Ref, Reply}`.
 struct outgoing_call {
   etf::pid caller;
-  caf::weak_actor_ptr caller_actor;
   caf::message_id mid;
   caf::weak_actor_ptr callee;
 };
@@ -93,9 +92,6 @@ struct bridge::state : term_context, std::enable_shared_from_this<state> {
   void proxy_destroyed(const proxy_target& target, caf::actor_control_block* p);
 
   // -- local actors -----------------------------------------------------------
-
-  /// The local actor with `pid`, if it lives.
-  caf::strong_actor_ptr local_actor(const etf::pid& pid);
 
   /// The actor with `pid` terminated with `reason`.
   void process_exited(const etf::pid& pid, const caf::error& reason);
