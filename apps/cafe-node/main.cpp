@@ -39,19 +39,6 @@ caf::behavior node_logger(caf::event_based_actor*) {
   };
 }
 
-node::config node_config(const runtime::node_options& opts) {
-  node::config cfg;
-  cfg.name = opts.name;
-  cfg.long_names = opts.long_names;
-  cfg.cookie = opts.cookie;
-  cfg.epmd_port = opts.epmd_port;
-  cfg.listen_address = opts.listen_address;
-  cfg.listen_port = opts.listen_port;
-  cfg.hidden = opts.hidden;
-  cfg.ticktime = opts.ticktime;
-  return cfg;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -61,7 +48,7 @@ int main(int argc, char** argv) {
   if (opts->name.empty())
     opts->name = "cafe";
   runtime::system sys{*opts};
-  auto started = node::node::start(sys.io_context(), node_config(*opts));
+  auto started = node::node::start(sys.io_context(), node::to_config(*opts));
   if (!started) {
     std::cerr << argv[0] << ": " << started.error() << '\n';
     return 1;

@@ -129,31 +129,23 @@ int main(int argc, char** argv) {
   auto cmd = cafectl::parse_command(operands);
   if (!cmd)
     return usage_error(cmd.error());
-  node::config cfg;
-  if (opts->name.empty()) {
+  auto cfg = node::to_config(*opts);
+  if (cfg.name.empty()) {
     // Unique per run, so that concurrent invocations never collide in EPMD.
     cfg.name = "cafectl_" + std::to_string(::getpid());
     cfg.long_names = cafectl::needs_long_names(*cmd);
-  } else {
-    cfg.name = opts->name;
-    cfg.long_names = opts->long_names;
+  } else if (cfg.name.find('@') != std::string::npos) {
     auto domain = cfg.long_names ? handshake::name_domain::longnames
                                  : handshake::name_domain::shortnames;
-    if (cfg.name.find('@') != std::string::npos)
-      if (auto ok = handshake::validate_node_name(cfg.name, domain); !ok)
-        return usage_error("invalid node name " + cfg.name + ": "
-                           + ok.error().detail);
+    if (auto ok = handshake::validate_node_name(cfg.name, domain); !ok)
+      return usage_error("invalid node name " + cfg.name + ": "
+                         + ok.error().detail);
   }
-  cfg.cookie = opts->cookie;
-  cfg.epmd_port = opts->epmd_port;
   // Only the target's EPMD: with none running, nothing can be registered
   // there, so an EPMD of our own would hide the real reason for the failure
   // (and briefly hold the port a real epmd wants).
   cfg.embedded_epmd = false;
-  cfg.listen_address = opts->listen_address;
-  cfg.listen_port = opts->listen_port;
   cfg.hidden = true;
-  cfg.ticktime = opts->ticktime;
   // One io thread: the node needs it running while it lives; this thread
   // blocks in the command.
   boost::asio::io_context io;

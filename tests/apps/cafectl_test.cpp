@@ -93,16 +93,8 @@ protected:
   void SetUp() override {
     interop_fixture::SetUp();
     ASSERT_TRUE(std::filesystem::exists(cafectl_path())) << cafectl_path();
-    if (!server_dir) {
-      auto dir = std::make_unique<temp_dir>();
-      spawn_options so;
-      so.program = require_tool("erlc");
-      so.args = {"-o", dir->path().string(),
-                 (source_dir() / "tests/apps/cafectl_server.erl").string()};
-      auto res = run(so, 60s);
-      ASSERT_TRUE(res.ok()) << "erlc cafectl_server.erl: " << res.describe();
-      server_dir = std::move(dir);
-    }
+    if (!server_dir)
+      server_dir = compile_erl("tests/apps/cafectl_server.erl");
     cafe_ = start_cafe();
     erl_ = start_erl("a", [](erl_options& opts) {
       opts.extra_args = {"-pa", server_dir->path().string()};

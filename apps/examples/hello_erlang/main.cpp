@@ -42,10 +42,9 @@ int main(int argc, char** argv) {
   if (!opts)
     return cafe::runtime::report(opts.error(), argv[0]);
   cafe::runtime::system sys{*opts};
-  cafe::node::config cfg;
-  cfg.name = opts->name.empty() ? "hello" : opts->name;
-  cfg.cookie = opts->cookie;
-  cfg.epmd_port = opts->epmd_port;
+  auto cfg = cafe::node::to_config(*opts); // --sname, --cookie, --epmd-port
+  if (cfg.name.empty())
+    cfg.name = "hello";
   auto node = cafe::node::node::start(sys.io_context(), cfg);
   if (!node) {
     std::cerr << "hello_erlang: " << node.error() << '\n';

@@ -64,17 +64,8 @@ actor_interop::~actor_interop() {
 
 void actor_interop::SetUp() {
   interop_fixture::SetUp();
-  if (!peer_dir) {
-    auto dir = std::make_unique<temp_dir>();
-    spawn_options so;
-    so.program = require_tool("erlc");
-    so.args = {"-o", dir->path().string(),
-               (source_dir() / "tests/bridge/actor/interop_peer.erl").string()};
-    auto res = run(so, std::chrono::seconds(60));
-    if (!res.ok())
-      throw std::runtime_error("erlc interop_peer.erl: " + res.describe());
-    peer_dir = std::move(dir);
-  }
+  if (!peer_dir)
+    peer_dir = compile_erl("tests/bridge/actor/interop_peer.erl");
   sys = std::make_unique<caf::actor_system>(cfg_);
   cafe = start_cafe();
   br = std::make_unique<actor::bridge>(*sys, cafe);

@@ -124,6 +124,17 @@ std::string erl_literal(const etf::term& x) {
          + to_hex(etf::term_to_binary(x)) + "\">>))";
 }
 
+std::unique_ptr<temp_dir> compile_erl(const std::filesystem::path& source) {
+  auto dir = std::make_unique<temp_dir>();
+  spawn_options so;
+  so.program = require_tool("erlc");
+  so.args = {"-o", dir->path().string(), (source_dir() / source).string()};
+  auto res = run(so, 60s);
+  if (!res.ok())
+    throw std::runtime_error("erlc " + source.string() + ": " + res.describe());
+  return dir;
+}
+
 bool contains(const std::vector<etf::atom>& xs, etf::atom x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();
 }
@@ -400,17 +411,8 @@ interop_fixture::~interop_fixture() {
 }
 
 void interop_fixture::SetUp() {
-  if (beam_dir)
-    return;
-  auto dir = std::make_unique<temp_dir>();
-  spawn_options so;
-  so.program = require_tool("erlc");
-  so.args = {"-o", dir->path().string(),
-             (source_dir() / "tests/bridge/node/cafe_peer.erl").string()};
-  auto res = run(so, 60s);
-  if (!res.ok())
-    throw std::runtime_error("erlc cafe_peer.erl: " + res.describe());
-  beam_dir = std::move(dir);
+  if (!beam_dir)
+    beam_dir = compile_erl("tests/bridge/node/cafe_peer.erl");
 }
 
 std::shared_ptr<node::node>

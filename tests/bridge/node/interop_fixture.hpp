@@ -9,6 +9,7 @@
 #include "cafe/node/config.hpp"
 #include "cafe/node/mailbox.hpp"
 #include "cafe/node/node.hpp"
+#include "cafe/test/env.hpp"
 #include "cafe/test/process.hpp"
 
 #include <atomic>
@@ -175,6 +176,11 @@ bool eventually(Predicate pred, std::chrono::milliseconds timeout,
     std::this_thread::sleep_for(step);
   }
 }
+
+/// Compiles the Erlang module `source` (a path in the source tree) with a
+/// real erlc into a fresh directory, for `-pa`. Throws with erlc's output
+/// when it fails (or when erlc is missing).
+std::unique_ptr<temp_dir> compile_erl(const std::filesystem::path& source);
 
 /// Whether `xs` holds `x`.
 bool contains(const std::vector<etf::atom>& xs, etf::atom x);

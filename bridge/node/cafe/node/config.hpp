@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <string>
 
+namespace cafe::runtime {
+struct node_options;
+} // namespace cafe::runtime
+
 namespace cafe::node {
 
 /// How a node presents itself and where it listens; the erl flags of the
@@ -36,5 +40,10 @@ struct config {
   /// Everything else about connections (limits, setup time, fragments).
   connection::settings connection;
 };
+
+/// The node settings of the erl-style flags every program shares (name,
+/// cookie, EPMD port, listener, hidden, ticktime); the rest keep their
+/// defaults.
+config to_config(const runtime::node_options& opts);
 
 } // namespace cafe::node
