@@ -74,7 +74,7 @@ TEST_F(leak, short_lived_actors_leave_nothing_behind) {
     EXPECT_TRUE(eventually([&] { return br.proxy_count() == 1; }, 10s))
       << br.proxy_count() << " proxies left";
     EXPECT_TRUE(
-      eventually([&] { return cafe->process_count() <= baseline + 1; }, 10s))
+      eventually([&] { return cafe->process_count() == baseline + 1; }, 10s))
       << cafe->process_count() << " node processes, " << baseline
       << " before (+1 for the bridge's anonymous sender)";
   }
