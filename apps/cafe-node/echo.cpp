@@ -1,6 +1,6 @@
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/print.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 #include "example_actors.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -14,7 +14,7 @@ caf::behavior echo(caf::event_based_actor* self,
       etf::pid from;
       etf::term payload;
       if (!etf::match(msg, &from, &payload)) {
-        runtime::logger().info("echo: ignoring {}", etf::to_string(msg));
+        cafe::logger().info("echo: ignoring {}", etf::to_string(msg));
         return;
       }
       auto me = br->pid_of(caf::actor_cast<caf::actor>(self));

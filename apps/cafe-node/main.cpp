@@ -12,8 +12,9 @@
 //     > gen_server:call({counter, 'cafe@HOST'}, incr).
 
 #include "cafe/actor/bridge.hpp"
+#include "cafe/log.hpp"
 #include "cafe/node/node.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
 #include "example_actors.hpp"
@@ -31,10 +32,10 @@ using namespace cafe::etf::literals;
 caf::behavior node_logger(caf::event_based_actor*) {
   return {
     [](actor::nodeup_atom, etf::atom peer) {
-      runtime::logger().info("nodeup {}", peer.text());
+      cafe::logger().info("nodeup {}", peer.text());
     },
     [](actor::nodedown_atom, etf::atom peer) {
-      runtime::logger().info("nodedown {}", peer.text());
+      cafe::logger().info("nodedown {}", peer.text());
     },
   };
 }
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
   if (opts->name.empty())
     opts->name = "cafe";
   runtime::system sys{*opts};
-  auto started = node::node::start(sys.io_context(), node::to_config(*opts));
+  auto started = node::node::start(sys.io_context(),
+                                   runtime::node_config(*opts));
   if (!started) {
     std::cerr << argv[0] << ": " << started.error() << '\n';
     return 1;

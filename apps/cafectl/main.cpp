@@ -20,10 +20,11 @@
 // (--epmd-port, else $ERL_EPMD_PORT, else 4369).
 
 #include "cafe/handshake/node_name.hpp"
+#include "cafe/log.hpp"
 #include "cafe/node/config.hpp"
 #include "cafe/node/node.hpp"
 #include "cafe/runtime/errc.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "command.hpp"
 #include "exit_code.hpp"
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
   // noise on stderr for a one-shot tool.
   if (!values.count("log-level"))
     opts->log_level = spdlog::level::warn;
-  runtime::init_logging(opts->log_level);
+  cafe::set_log_level(opts->log_level);
   std::chrono::milliseconds timeout;
   if (!parse_timeout(values["timeout"].as<std::string>(), timeout))
     return usage_error("--timeout: '" + values["timeout"].as<std::string>()
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   auto cmd = cafectl::parse_command(operands);
   if (!cmd)
     return usage_error(cmd.error());
-  auto cfg = node::to_config(*opts);
+  auto cfg = runtime::node_config(*opts);
   if (cfg.name.empty()) {
     // Unique per run, so that concurrent invocations never collide in EPMD.
     cfg.name = "cafectl_" + std::to_string(::getpid());

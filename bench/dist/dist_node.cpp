@@ -21,9 +21,9 @@
 // leaves it behind.
 
 #include "cafe/etf/term.hpp"
+#include "cafe/log.hpp"
 #include "cafe/node/mailbox.hpp"
 #include "cafe/node/node.hpp"
-#include "cafe/runtime/logging.hpp"
 
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
@@ -429,7 +429,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(deadline + 10s);
     fail("deadline reached");
   }}.detach();
-  runtime::init_logging(spdlog::level::warn);
+  cafe::set_log_level(spdlog::level::warn);
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
   std::vector<std::thread> threads;

@@ -217,8 +217,12 @@ po::options_description node_description() {
     "epmd-port", po::value<port_arg>()->value_name("PORT"),
     "EPMD port (default: $ERL_EPMD_PORT, else 4369)")(
     "listen", po::value<listen_arg>()->value_name("ADDR[:PORT]"),
-    "address of the distribution listener (default: 127.0.0.1, port 0: "
-    "any)")("hidden", po::bool_switch(), "connect as a hidden node")(
+    "address of the distribution listener (default: every interface, "
+    "port 0: any)")(
+    "erl-epmd-port", po::value<port_arg>()->value_name("PORT"),
+    "run without EPMD: listen on PORT and find every peer on PORT of its "
+    "host (erl's -erl_epmd_port)")("hidden", po::bool_switch(),
+                                   "connect as a hidden node")(
     "ticktime", po::value<count_arg>()->value_name("SECONDS"),
     "net_ticktime in seconds (default: 60)")(
     "log-level", po::value<level_arg>()->value_name("LEVEL"),
@@ -292,6 +296,18 @@ to_node_options(const po::variables_map& vm) {
                                 + "' is not a port number (1-65535)")};
     result.epmd_port = *num;
   }
+  if (auto env = std::getenv("ERL_EPMD_ADDRESS"); env && *env) {
+    std::string_view rest{env};
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto item = rest.substr(0, comma);
+      if (!item.empty())
+        result.epmd_addresses.emplace_back(item);
+      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    }
+  }
+  if (vm.count("erl-epmd-port"))
+    result.erl_epmd_port = vm["erl-epmd-port"].as<port_arg>().value;
   if (vm.count("listen")) {
     auto& x = vm["listen"].as<listen_arg>();
     result.listen_address = x.address;

@@ -1,6 +1,6 @@
 #include "cafe/runtime/system.hpp"
 
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <algorithm>
 #include <boost/asio/bind_executor.hpp>
@@ -41,7 +41,7 @@ int io_pool_size() {
 caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const node_options& opts,
                                     const system::config_hook& hook) {
-  init_logging(opts.log_level);
+  cafe::set_log_level(opts.log_level);
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads",
             static_cast<caf::config_value::integer>(opts.threads));

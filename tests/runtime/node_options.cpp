@@ -25,7 +25,10 @@ protected:
   void SetUp() override {
     if (auto env = std::getenv("ERL_EPMD_PORT"))
       saved_env_ = env;
+    if (auto env = std::getenv("ERL_EPMD_ADDRESS"))
+      saved_address_ = env;
     unsetenv("ERL_EPMD_PORT");
+    unsetenv("ERL_EPMD_ADDRESS");
   }
 
   void TearDown() override {
@@ -33,6 +36,10 @@ protected:
       setenv("ERL_EPMD_PORT", saved_env_->c_str(), 1);
     else
       unsetenv("ERL_EPMD_PORT");
+    if (saved_address_)
+      setenv("ERL_EPMD_ADDRESS", saved_address_->c_str(), 1);
+    else
+      unsetenv("ERL_EPMD_ADDRESS");
     if (!ini_path_.empty())
       std::filesystem::remove(ini_path_);
   }
@@ -66,6 +73,7 @@ protected:
   }
 
   std::optional<std::string> saved_env_;
+  std::optional<std::string> saved_address_;
   std::string ini_path_;
 };
 
@@ -80,8 +88,11 @@ TEST_F(node_options_test, defaults) {
   EXPECT_FALSE(opts.long_names);
   EXPECT_EQ(opts.cookie, "");
   EXPECT_EQ(opts.epmd_port, 4369);
-  EXPECT_EQ(opts.listen_address, "127.0.0.1");
+  // Every interface, like erl (and epmd, for an embedded one).
+  EXPECT_EQ(opts.listen_address, "0.0.0.0");
   EXPECT_EQ(opts.listen_port, 0);
+  EXPECT_TRUE(opts.epmd_addresses.empty());
+  EXPECT_EQ(opts.erl_epmd_port, 0);
   EXPECT_FALSE(opts.hidden);
   EXPECT_EQ(opts.ticktime.count(), 60);
   EXPECT_EQ(opts.log_level, spdlog::level::info);
@@ -185,6 +196,20 @@ TEST_F(node_options_test, epmd_port_from_environment) {
   // An explicit option makes a broken environment irrelevant.
   ASSERT_PARSED(opts, "--epmd-port", "4369");
   EXPECT_EQ(opts.epmd_port, 4369);
+}
+
+TEST_F(node_options_test, epmd_addresses_from_environment) {
+  setenv("ERL_EPMD_ADDRESS", "127.0.0.1,127.0.0.11,,::1", 1);
+  ASSERT_PARSED(opts);
+  EXPECT_EQ(opts.epmd_addresses,
+            (std::vector<std::string>{"127.0.0.1", "127.0.0.11", "::1"}));
+}
+
+TEST_F(node_options_test, erl_epmd_port) {
+  ASSERT_PARSED(opts, "--erl-epmd-port", "4370");
+  EXPECT_EQ(opts.erl_epmd_port, 4370);
+  EXPECT_NE(failure({"--erl-epmd-port", "0"}).find("--erl-epmd-port"),
+            std::string::npos);
 }
 
 TEST_F(node_options_test, bad_values) {

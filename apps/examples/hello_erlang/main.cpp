@@ -11,6 +11,7 @@
 
 #include "cafe/actor/bridge.hpp"
 #include "cafe/node/node.hpp"
+#include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
 
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
   if (!opts)
     return cafe::runtime::report(opts.error(), argv[0]);
   cafe::runtime::system sys{*opts};
-  auto cfg = cafe::node::to_config(*opts); // --sname, --cookie, --epmd-port
+  auto cfg
+    = cafe::runtime::node_config(*opts); // --sname, --cookie, --epmd-port
   if (cfg.name.empty())
     cfg.name = "hello";
   auto node = cafe::node::node::start(sys.io_context(), cfg);

@@ -1,7 +1,7 @@
 #include "erlang_proxy.hpp"
 
 #include "cafe/actor/exit_reasons.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <algorithm>
 #include <caf/actor_cast.hpp>
@@ -128,15 +128,15 @@ void erlang_proxy::enqueue(caf::mailbox_element_ptr what,
   // CAF answers a message no handler matched with an error, request or
   // not; Erlang has nothing like that unasked-for answer.
   if (!mid.is_request() && content.match_elements<caf::error>()) {
-    runtime::logger().debug("bridge: not sending {} to {}",
-                            caf::to_string(content), describe(target_));
+    cafe::logger().debug("bridge: not sending {} to {}",
+                         caf::to_string(content), describe(target_));
     return;
   }
   auto msg = owner->types.to_term(content, *owner);
   if (!msg) {
     // Nothing is sent half-converted; the sender of a request hears why.
-    runtime::logger().error("bridge: cannot send to {}: {}", describe(target_),
-                            msg.error());
+    cafe::logger().error("bridge: cannot send to {}: {}", describe(target_),
+                         msg.error());
     if (mid.is_request() && sender)
       sender->enqueue(caf::make_mailbox_element(
                         ctrl(), mid.response_id(), {},
@@ -163,8 +163,8 @@ void erlang_proxy::on_exit_msg(const caf::strong_actor_ptr&,
   auto owner = owner_.lock();
   auto to = std::get_if<etf::pid>(&target_);
   if (!owner || to == nullptr) {
-    runtime::logger().warn("bridge: exit/2 needs a pid, not {}",
-                           describe(target_));
+    cafe::logger().warn("bridge: exit/2 needs a pid, not {}",
+                        describe(target_));
     return;
   }
   owner->node->exit(owner->pid_of(source), *to, to_exit_term(x.reason, true));
@@ -194,8 +194,8 @@ void erlang_proxy::on_response(caf::message_id mid, const caf::message& content,
   } else if (auto x = owner->types.to_term(content, *owner)) {
     reply = std::move(*x);
   } else {
-    runtime::logger().error("bridge: cannot convert the reply to {}: {}",
-                            describe(target_), x.error());
+    cafe::logger().error("bridge: cannot convert the reply to {}: {}",
+                         describe(target_), x.error());
     reply = etf::make_tuple(etf::atom{"error"}, etf::atom{"badreply"});
   }
   auto from = sender ? owner->pid_of(sender) : owner->anonymous;
@@ -239,8 +239,8 @@ bool erlang_proxy::add_backlink(caf::abstract_actor* x) {
   auto to = std::get_if<etf::pid>(&target_);
   if (to == nullptr) {
     // As in Erlang: link/1 takes a pid, never a name.
-    runtime::logger().warn("bridge: cannot link to {}: not a pid",
-                           describe(target_));
+    cafe::logger().warn("bridge: cannot link to {}: not a pid",
+                        describe(target_));
     return false;
   }
   auto owner = owner_.lock();

@@ -6,7 +6,7 @@
 #include "cafe/dist/sender.hpp"
 #include "cafe/handshake/acceptor.hpp"
 #include "cafe/handshake/initiator.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
@@ -138,8 +138,8 @@ public:
     }
     auto res = sender_->write(ctl, payload, pending_);
     if (!res) {
-      runtime::logger().warn("dist: cannot send to {}: {}", peer_name_,
-                             dist::to_string(res.error()));
+      cafe::logger().warn("dist: cannot send to {}: {}", peer_name_,
+                          dist::to_string(res.error()));
       return send_status::rejected;
     }
     if (!res->done())
@@ -303,8 +303,8 @@ private:
     receiver_.emplace(rcfg);
     up_ = true;
     reader_.feed(ev.leftover);
-    runtime::logger().debug("dist: connection to {} up (flags {:#x})",
-                            peer_name_, flags_);
+    cafe::logger().debug("dist: connection to {} up (flags {:#x})", peer_name_,
+                         flags_);
     if (auto node = node_.lock())
       node->on_up(shared_from_this());
     arm_tick_timer();
@@ -503,7 +503,7 @@ private:
     setup_timer_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
-    auto& log = runtime::logger();
+    auto& log = cafe::logger();
     auto who = peer_name_.empty() ? std::string{"an unnamed peer"} : peer_name_;
     if (up_)
       log.info("dist: connection to {} down: {}", who, reason);

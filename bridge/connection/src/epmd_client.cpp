@@ -2,7 +2,7 @@
 
 #include "cafe/epmd/reply_reader.hpp"
 #include "cafe/epmd/requests.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <array>
 #include <boost/asio/connect.hpp>

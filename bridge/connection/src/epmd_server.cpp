@@ -3,7 +3,7 @@
 #include "accept.hpp"
 #include "cafe/epmd/registry.hpp"
 #include "cafe/epmd/session.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <array>
 #include <boost/asio/io_context.hpp>
@@ -160,10 +160,10 @@ public:
   void log_changes(const std::vector<epmd::registry_change>& changes) {
     for (auto& ch : changes) {
       if (auto r = std::get_if<epmd::registered>(&ch))
-        runtime::logger().info("epmd: registered {} at port {} (creation {})",
-                               r->name, r->port, r->creation);
+        cafe::logger().info("epmd: registered {} at port {} (creation {})",
+                            r->name, r->port, r->creation);
       else if (auto u = std::get_if<epmd::unregistered>(&ch))
-        runtime::logger().info("epmd: unregistered {}", u->name);
+        cafe::logger().info("epmd: unregistered {}", u->name);
     }
   }
 

@@ -1,7 +1,7 @@
 #include "cafe/connection/listener.hpp"
 
 #include "accept.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -63,7 +63,7 @@ private:
           detail::start_accepted(self->io_, std::move(sock), self->cfg_,
                                  self->node_);
         else
-          runtime::logger().warn("dist: accept failed: {}", ec.message());
+          cafe::logger().warn("dist: accept failed: {}", ec.message());
         if (acc.is_open())
           self->do_accept(acc);
       });

@@ -1,6 +1,7 @@
 #include "cafe/epmd/requests.hpp"
 
 #include "cafe/epmd/tags.hpp"
+#include "cafe/length_prefix.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -68,18 +69,6 @@ bool has_nul(std::string_view str) noexcept {
   return str.find('\0') != std::string_view::npos;
 }
 
-// Writes the length prefix once the body is in place, so the body is
-// written only once and its size is exact.
-template <class F>
-void framed(std::vector<uint8_t>& out, F&& body) {
-  auto start = out.size();
-  put_u16(out, 0);
-  body();
-  auto len = out.size() - start - 2;
-  out[start] = static_cast<uint8_t>(len >> 8);
-  out[start + 1] = static_cast<uint8_t>(len);
-}
-
 } // namespace
 
 bool is_valid_name(std::string_view name) noexcept {
@@ -96,7 +85,7 @@ expected<void, errc> encode(const request& req, std::vector<uint8_t>& out) {
       const auto& n = x.node;
       if (!is_valid_name(n.name) || n.extra.size() > max_symbol_bytes)
         return unexpected{errc::bad_name};
-      framed(out, [&] {
+      wire::put_with_u16_length(out, [&] {
         out.push_back(tag::alive2_req);
         put_node_info(out, n);
       });
@@ -105,28 +94,28 @@ expected<void, errc> encode(const request& req, std::vector<uint8_t>& out) {
     expected<void, errc> operator()(const port_please2_req& x) {
       if (!is_valid_name(x.name))
         return unexpected{errc::bad_name};
-      framed(out, [&] {
+      wire::put_with_u16_length(out, [&] {
         out.push_back(tag::port_please2_req);
         put_bytes(out, x.name);
       });
       return {};
     }
     expected<void, errc> operator()(const names_req&) {
-      framed(out, [&] { out.push_back(tag::names_req); });
+      wire::put_with_u16_length(out, [&] { out.push_back(tag::names_req); });
       return {};
     }
     expected<void, errc> operator()(const dump_req&) {
-      framed(out, [&] { out.push_back(tag::dump_req); });
+      wire::put_with_u16_length(out, [&] { out.push_back(tag::dump_req); });
       return {};
     }
     expected<void, errc> operator()(const kill_req&) {
-      framed(out, [&] { out.push_back(tag::kill_req); });
+      wire::put_with_u16_length(out, [&] { out.push_back(tag::kill_req); });
       return {};
     }
     expected<void, errc> operator()(const stop_req& x) {
       if (!is_valid_name(x.name))
         return unexpected{errc::bad_name};
-      framed(out, [&] {
+      wire::put_with_u16_length(out, [&] {
         out.push_back(tag::stop_req);
         put_bytes(out, x.name);
       });

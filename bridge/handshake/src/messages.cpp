@@ -1,5 +1,6 @@
 #include "cafe/handshake/messages.hpp"
 
+#include "cafe/length_prefix.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -16,17 +17,6 @@ using detail::put_u32;
 using detail::put_u64;
 
 namespace {
-
-template <class F>
-void framed(std::vector<uint8_t>& out, F&& body) {
-  auto start = out.size();
-  put_u16(out, 0);
-  body();
-  auto len = out.size() - start - 2;
-  assert(len <= max_frame_size);
-  out[start] = static_cast<uint8_t>(len >> 8);
-  out[start + 1] = static_cast<uint8_t>(len);
-}
 
 void put_digest(std::vector<uint8_t>& out, const digest& x) {
   out.insert(out.end(), x.begin(), x.end());
@@ -52,7 +42,7 @@ expected<void, errc> expect(std::span<const uint8_t> in, uint8_t tag,
 } // namespace
 
 void encode(const send_name_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::name);
     put_u64(out, x.flags);
     put_u32(out, x.creation);
@@ -62,7 +52,7 @@ void encode(const send_name_msg& x, std::vector<uint8_t>& out) {
 }
 
 void encode(const old_send_name_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::old_name);
     put_u16(out, x.version);
     put_u32(out, x.flags);
@@ -71,14 +61,14 @@ void encode(const old_send_name_msg& x, std::vector<uint8_t>& out) {
 }
 
 void encode(const status_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::status);
     put_bytes(out, x.text);
   });
 }
 
 void encode(const challenge_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::name);
     put_u64(out, x.flags);
     put_u32(out, x.challenge);
@@ -89,7 +79,7 @@ void encode(const challenge_msg& x, std::vector<uint8_t>& out) {
 }
 
 void encode(const complement_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::complement);
     put_u32(out, x.flags_high);
     put_u32(out, x.creation);
@@ -97,7 +87,7 @@ void encode(const complement_msg& x, std::vector<uint8_t>& out) {
 }
 
 void encode(const challenge_reply_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::challenge_reply);
     put_u32(out, x.challenge);
     put_digest(out, x.sum);
@@ -105,7 +95,7 @@ void encode(const challenge_reply_msg& x, std::vector<uint8_t>& out) {
 }
 
 void encode(const challenge_ack_msg& x, std::vector<uint8_t>& out) {
-  framed(out, [&] {
+  wire::put_with_u16_length(out, [&] {
     out.push_back(tag::challenge_ack);
     put_digest(out, x.sum);
   });

@@ -2,7 +2,7 @@
 // coming up and going down (connection::owner).
 
 #include "cafe/handshake/status.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 #include "node_impl.hpp"
 
 namespace cafe::node {
@@ -98,7 +98,7 @@ void node::impl::on_up(const conn_ptr& conn) {
     waiters = std::move(st.waiters);
     watchers = node_watchers;
   }
-  runtime::logger().info("node {}: connected to {}", name_text, peer.text());
+  cafe::logger().info("node {}: connected to {}", name_text, peer.text());
   for (auto& w : waiters)
     w(true);
   for (auto& w : watchers)

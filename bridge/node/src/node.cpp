@@ -2,8 +2,8 @@
 
 #include "cafe/handshake/cookie.hpp"
 #include "cafe/handshake/node_name.hpp"
+#include "cafe/log.hpp"
 #include "cafe/node/mailbox.hpp"
-#include "cafe/runtime/logging.hpp"
 #include "net_kernel.hpp"
 #include "node_impl.hpp"
 
@@ -81,7 +81,7 @@ std::vector<std::string> with_host_aliases(const std::string& address,
 expected<std::shared_ptr<node>, std::string>
 node::start(boost::asio::io_context& io, config cfg) {
   auto ptr = std::make_shared<impl>(io, cfg);
-  auto& log = runtime::logger();
+  auto& log = cafe::logger();
   // Name.
   auto name = full_name(cfg);
   if (!name)
@@ -490,8 +490,8 @@ void node::impl::connect_locked(etf::atom peer) {
       if (!self)
         return;
       if (!res) {
-        runtime::logger().warn("dist: cannot connect to {}: {}", peer.text(),
-                               res.error());
+        cafe::logger().warn("dist: cannot connect to {}: {}", peer.text(),
+                            res.error());
         self->connect_failed(peer);
         return;
       }

@@ -2,7 +2,7 @@
 // between processes, dispatched by control operation.
 
 #include "cafe/etf/print.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 #include "node_impl.hpp"
 
 namespace cafe::node {
@@ -52,8 +52,8 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
     if (proc)
       proc->deliver(from, std::move(*msg.payload));
     else
-      runtime::logger().debug("node: message from {} to unknown name {}",
-                              etf::to_string(etf::term{from}), name.text());
+      cafe::logger().debug("node: message from {} to unknown name {}",
+                           etf::to_string(etf::term{from}), name.text());
   };
   // Remote spawn (erpc) is not offered yet: answer like a node that cannot
   // start the function, so the caller is not left waiting.

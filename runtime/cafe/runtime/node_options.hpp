@@ -31,10 +31,19 @@ struct node_options {
   /// `--epmd-port`, else `$ERL_EPMD_PORT`, else 4369.
   uint16_t epmd_port = 4369;
 
-  /// `--listen ADDR[:PORT]`: where the distribution listener binds. Port 0
-  /// lets the kernel choose (and EPMD tells peers).
-  std::string listen_address = "127.0.0.1";
+  /// `--listen ADDR[:PORT]`: where the distribution listener binds, like
+  /// `-kernel inet_dist_use_interface`. The default is every interface, as
+  /// for `erl`. Port 0 lets the kernel choose (and EPMD tells peers).
+  std::string listen_address = "0.0.0.0";
   uint16_t listen_port = 0;
+
+  /// `$ERL_EPMD_ADDRESS` (comma-separated): the addresses an embedded EPMD
+  /// listens on, as for `epmd`; empty means every interface.
+  std::vector<std::string> epmd_addresses;
+
+  /// `--erl-epmd-port`, erl's `-erl_epmd_port`: nodes run without EPMD, each
+  /// listening on this port of its host (0: ask EPMD).
+  uint16_t erl_epmd_port = 0;
 
   /// `--hidden`: connect without joining the global group of nodes.
   bool hidden = false;

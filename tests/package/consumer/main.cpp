@@ -1,6 +1,6 @@
 #include "cafe/etf/encoder.hpp"
 #include "cafe/etf/term.hpp"
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
 
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     });
     sys.keep_alive_until_shutdown(worker);
     boost::asio::post(sys.io_context(), [&] { posted = true; });
-    runtime::logger().info("consumer running as {}", sys.options().name);
+    cafe::logger().info("consumer running as {}", sys.options().name);
     sys.shutdown();
     sys.run();
   }

@@ -4,13 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
-
-namespace cafe::runtime {
-struct node_options;
-} // namespace cafe::runtime
+#include <vector>
 
 namespace cafe::node {
+
+class registrar;
 
 /// How a node presents itself and where it listens; the erl flags of the
 /// same names set these (see runtime::node_options).
@@ -22,13 +22,24 @@ struct config {
   bool long_names = false;
   /// Empty: read or create ~/.erlang.cookie as `erl` does.
   std::string cookie;
-  /// Where EPMD is (and where the embedded one starts if none answers).
+  /// The EPMD this node registers with: the local one, as for `erl`.
   std::string epmd_address = "127.0.0.1";
   uint16_t epmd_port = 4369;
   /// Start an EPMD inside the node when none answers.
   bool embedded_epmd = true;
-  /// The distribution listener; port 0 lets the kernel choose.
-  std::string listen_address = "127.0.0.1";
+  /// Where an embedded EPMD listens: every interface, like `epmd`. A list
+  /// narrows it (`ERL_EPMD_ADDRESS`); 127.0.0.1 is added, as epmd does.
+  std::vector<std::string> epmd_listen_addresses;
+  /// erl's `-erl_epmd_port`: no EPMD; this node listens on this port and
+  /// finds every peer on the same port of the peer's host (0: use EPMD).
+  uint16_t erl_epmd_port = 0;
+  /// How this node announces itself and finds its peers; null: EPMD as
+  /// configured above (or `erl_epmd_port`).
+  std::shared_ptr<registrar> peer_registrar;
+  /// The distribution listener: every interface, like `erl`
+  /// (`-kernel inet_dist_use_interface` narrows it); port 0 lets the
+  /// kernel choose.
+  std::string listen_address = "0.0.0.0";
   uint16_t listen_port = 0;
   /// Connect without joining the global group of nodes.
   bool hidden = false;
@@ -40,10 +51,5 @@ struct config {
   /// Everything else about connections (limits, setup time, fragments).
   connection::settings connection;
 };
-
-/// The node settings of the erl-style flags every program shares (name,
-/// cookie, EPMD port, listener, hidden, ticktime); the rest keep their
-/// defaults.
-config to_config(const runtime::node_options& opts);
 
 } // namespace cafe::node

@@ -1,15 +1,15 @@
-#include "cafe/node/config.hpp"
+#include "cafe/runtime/node_config.hpp"
 
-#include "cafe/runtime/node_options.hpp"
+namespace cafe::runtime {
 
-namespace cafe::node {
-
-config to_config(const runtime::node_options& opts) {
-  config cfg;
+node::config node_config(const node_options& opts) {
+  node::config cfg;
   cfg.name = opts.name;
   cfg.long_names = opts.long_names;
   cfg.cookie = opts.cookie;
   cfg.epmd_port = opts.epmd_port;
+  cfg.epmd_listen_addresses = opts.epmd_addresses;
+  cfg.erl_epmd_port = opts.erl_epmd_port;
   cfg.listen_address = opts.listen_address;
   cfg.listen_port = opts.listen_port;
   cfg.hidden = opts.hidden;
@@ -17,4 +17,4 @@ config to_config(const runtime::node_options& opts) {
   return cfg;
 }
 
-} // namespace cafe::node
+} // namespace cafe::runtime

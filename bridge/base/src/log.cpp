@@ -1,10 +1,10 @@
-#include "cafe/runtime/logging.hpp"
+#include "cafe/log.hpp"
 
 #include <memory>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace cafe::runtime {
+namespace cafe {
 
 namespace {
 
@@ -25,7 +25,7 @@ std::shared_ptr<spdlog::logger> make_logger() {
 
 } // namespace
 
-void init_logging(spdlog::level::level_enum level) {
+void set_log_level(spdlog::level::level_enum level) {
   logger().set_level(level);
 }
 
@@ -34,4 +34,4 @@ spdlog::logger& logger() {
   return *instance;
 }
 
-} // namespace cafe::runtime
+} // namespace cafe
