@@ -2,12 +2,19 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <ostream>
+#include <vector>
 
 namespace cafe::etf {
 
 namespace {
 
+// -- characters, as io_lib writes them ----------------------------------------
+
+/// erl_scan:f_reserved_word/1, plus `maybe` and `else`, which are keywords
+/// once the maybe_expr feature is on (the default from OTP 27): quoting them
+/// costs nothing and keeps the text readable by every OTP release.
 bool is_reserved_word(std::string_view x) {
   static constexpr std::array<std::string_view, 29> words = {
     "after", "and",  "andalso", "band",  "begin", "bnot", "bor",    "bsl",
@@ -20,51 +27,145 @@ bool is_reserved_word(std::string_view x) {
   return false;
 }
 
-bool needs_quotes(std::string_view x) {
-  if (x.empty() || x[0] < 'a' || x[0] > 'z')
-    return true;
-  for (char c : x) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '_' || c == '@';
-    if (!ok)
-      return true;
+/// Decodes `bytes` as UTF-8 the way a `<<C/utf8, ...>>` match does: no
+/// overlong forms, no surrogates, nothing above U+10FFFF.
+bool decode_utf8(std::string_view bytes, std::vector<uint32_t>& out) {
+  out.clear();
+  auto p = reinterpret_cast<const unsigned char*>(bytes.data());
+  auto end = p + bytes.size();
+  while (p < end) {
+    uint32_t c = *p;
+    size_t n = 0;
+    uint32_t min = 0;
+    if (c < 0x80) {
+      out.push_back(c);
+      ++p;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 2;
+      c &= 0x1F;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 3;
+      c &= 0x0F;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 4;
+      c &= 0x07;
+      min = 0x10000;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) < n)
+      return false;
+    for (size_t i = 1; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80)
+        return false;
+      c = (c << 6) | (p[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+      return false;
+    out.push_back(c);
+    p += n;
   }
-  return is_reserved_word(x);
+  return true;
 }
 
-void escape_char(std::string& out, unsigned char c, char quote) {
+void append_utf8(std::string& out, uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+/// One character inside quotes, as io_lib:string_char/4 writes it for
+/// Unicode output: the quote and the backslash escaped, printable ASCII and
+/// everything from U+00A0 up as is (in UTF-8), the control characters that
+/// have a letter as \n \r \t \v \b \f \e \d, every other character below
+/// U+00A0 (C0 and C1 controls) as three octal digits.
+void write_char(std::string& out, uint32_t c, char quote) {
+  if (c == static_cast<unsigned char>(quote) || c == '\\') {
+    out += '\\';
+    out += static_cast<char>(c);
+    return;
+  }
+  if (c >= 0x20 && c <= 0x7E) {
+    out += static_cast<char>(c);
+    return;
+  }
+  if (c >= 0xA0) {
+    append_utf8(out, c);
+    return;
+  }
   switch (c) {
     case '\n': out += "\\n"; return;
-    case '\t': out += "\\t"; return;
     case '\r': out += "\\r"; return;
-    case '\\': out += "\\\\"; return;
+    case '\t': out += "\\t"; return;
+    case '\v': out += "\\v"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case 0x1B: out += "\\e"; return;
+    case 0x7F: out += "\\d"; return;
     default:
-      if (c == static_cast<unsigned char>(quote)) {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x20 || c == 0x7F) {
-        out += '\\';
-        out += std::to_string(static_cast<int>(c));
-      } else {
-        out += static_cast<char>(c);
-      }
+      out += '\\';
+      out += static_cast<char>('0' + (c >> 6));
+      out += static_cast<char>('0' + ((c >> 3) & 7));
+      out += static_cast<char>('0' + (c & 7));
   }
 }
 
+/// First character of an unquoted atom (io_lib:quote_atom/2): a-z and the
+/// Latin-1 lowercase letters.
+bool atom_start(uint32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+
+/// Any other character of an unquoted atom (io_lib:name_char/1).
+bool atom_char(uint32_t c) {
+  return atom_start(c) || (c >= 'A' && c <= 'Z')
+         || (c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= '0' && c <= '9')
+         || c == '_' || c == '@';
+}
+
+/// io_lib:printable_latin1_list/1, per character: what `~p` and `~tp` show
+/// as text in a "string" or a <<"binary">> (with the default printable
+/// range, latin1).
+bool printable_latin1(uint32_t c) {
+  return (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xFF) || c == '\n'
+         || c == '\r' || c == '\t' || c == '\v' || c == '\b' || c == '\f'
+         || c == 0x1B;
+}
+
+/// io_lib:write_atom/1.
 void print_atom(std::string& out, atom x) {
   auto text = x.text();
-  if (!needs_quotes(text)) {
+  std::vector<uint32_t> chars;
+  if (!decode_utf8(text, chars)) // Cannot happen: atoms hold valid UTF-8.
+    chars.assign(reinterpret_cast<const unsigned char*>(text.data()),
+                 reinterpret_cast<const unsigned char*>(text.data())
+                   + text.size());
+  bool bare = !chars.empty() && atom_start(chars[0]) && !is_reserved_word(text);
+  for (size_t i = 1; bare && i < chars.size(); ++i)
+    bare = atom_char(chars[i]);
+  if (bare) {
     out += text;
     return;
   }
   out += '\'';
-  for (unsigned char c : text)
-    escape_char(out, c, '\'');
+  for (auto c : chars)
+    write_char(out, c, '\'');
   out += '\'';
-}
-
-bool printable_byte(int64_t c) {
-  return (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t' || c == '\r';
 }
 
 void print_double(std::string& out, double x) {
@@ -88,16 +189,32 @@ void print_double(std::string& out, double x) {
 
 void print(std::string& out, const term& x);
 
+/// A binary as io_lib_pretty writes it for `~tp`: valid UTF-8 whose
+/// characters are all printable (Latin-1 range) as <<"text"/utf8>>, or as
+/// <<"text">> when it is plain ASCII; any other binary whose bytes are all
+/// printable Latin-1 as <<"text">>, one character per byte; else bytes.
+/// Bitstrings always as bytes, the last segment as Value:Bits.
 void print_bytes(std::string& out, std::string_view bytes, size_t tail_bits) {
   out += "<<";
+  std::vector<uint32_t> chars;
   bool text = tail_bits == 0 && !bytes.empty();
-  for (unsigned char c : bytes)
-    text = text && printable_byte(c);
+  bool utf8 = false;
+  if (text) {
+    utf8 = decode_utf8(bytes, chars);
+    if (!utf8)
+      chars.assign(reinterpret_cast<const unsigned char*>(bytes.data()),
+                   reinterpret_cast<const unsigned char*>(bytes.data())
+                     + bytes.size());
+    for (auto c : chars)
+      text = text && printable_latin1(c);
+  }
   if (text) {
     out += '"';
-    for (unsigned char c : bytes)
-      escape_char(out, c, '"');
+    for (auto c : chars)
+      write_char(out, c, '"');
     out += '"';
+    if (utf8 && chars.size() != bytes.size())
+      out += "/utf8";
   } else {
     for (size_t i = 0; i < bytes.size(); ++i) {
       if (i > 0)
@@ -191,17 +308,18 @@ void print(std::string& out, const term& x) {
       }
       out += '}';
     } else if constexpr (std::is_same_v<T, list>) {
+      // io_lib:printable_latin1_list/1 decides, as for `~tp`.
       bool text = v.proper() && !v.elements.empty();
       for (auto& e : v.elements) {
         auto c = e.template get_if<int64_t>();
-        text = text && c != nullptr && printable_byte(*c);
+        text = text && c != nullptr && *c >= 0 && *c <= 0xFF
+               && printable_latin1(static_cast<uint32_t>(*c));
       }
       if (text) {
         out += '"';
         for (auto& e : v.elements)
-          escape_char(out,
-                      static_cast<unsigned char>(*e.template get_if<int64_t>()),
-                      '"');
+          write_char(out, static_cast<uint32_t>(*e.template get_if<int64_t>()),
+                     '"');
         out += '"';
         return;
       }

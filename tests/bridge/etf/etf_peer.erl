@@ -13,6 +13,15 @@
 %%                    "O" if binary_to_term(Bytes) equals T (see norm/1) and
 %%                    Bytes is exactly term_to_binary(T, [{minor_version,2}]),
 %%                    else "F" Why.
+%%   "P" Format:8 Bytes
+%%                    binary_to_term(Bytes) written by io_lib:format/2 and
+%%                    reply "O" Text (UTF-8): Format $w is "~w", $p "~p",
+%%                    $W "~tw", $P "~tp", $L "~tp" on one line; "X" Reason
+%%                    on failure.
+%%   "R" Text         read Text (UTF-8) as Erlang does, with erl_scan:string/1
+%%                    and erl_parse:parse_term/1, and reply
+%%                    "O" term_to_binary(T, [{minor_version,2}]), or
+%%                    "X" Reason when erl cannot read it.
 %%
 %% The node halts when stdin closes.
 
@@ -38,6 +47,12 @@ loop(Port, Last) ->
         {Port, {data, <<"V", Bytes/binary>>}} ->
             reply(Port, verify(Bytes, Last)),
             loop(Port, Last);
+        {Port, {data, <<"P", Format, Bytes/binary>>}} ->
+            reply(Port, print(Format, Bytes)),
+            loop(Port, Last);
+        {Port, {data, <<"R", Text/binary>>}} ->
+            reply(Port, read(Text)),
+            loop(Port, Last);
         {Port, {data, Other}} ->
             reply(Port, [<<"X">>, io_lib:format("bad request ~w", [Other])]),
             loop(Port, Last);
@@ -53,6 +68,34 @@ echo(Bytes) ->
         T -> [<<"O">>, term_to_binary(T, ?MV2)]
     catch
         C:R -> [<<"X">>, io_lib:format("~p:~p", [C, R])]
+    end.
+
+print(Format, Bytes) ->
+    try
+        T = binary_to_term(Bytes),
+        Text = io_lib:format(print_format(Format), [T]),
+        [<<"O">>, unicode:characters_to_binary(Text)]
+    catch
+        C:R -> [<<"X">>, clip(io_lib:format("~p:~p", [C, R]))]
+    end.
+
+print_format($w) -> "~w";
+print_format($p) -> "~p";
+print_format($W) -> "~tw";
+print_format($P) -> "~tp";
+print_format($L) -> "~100000000tp". % the field width of ~p is the line length
+
+read(Text) ->
+    try
+        Chars = case unicode:characters_to_list(Text) of
+                    L when is_list(L) -> L;
+                    Bad -> throw({not_utf8, Bad})
+                end,
+        {ok, Tokens, _} = erl_scan:string(Chars ++ " ."),
+        {ok, T} = erl_parse:parse_term(Tokens),
+        [<<"O">>, term_to_binary(T, ?MV2)]
+    catch
+        C:R -> [<<"X">>, clip(io_lib:format("~p:~p", [C, R]))]
     end.
 
 verify(_Bytes, undefined) ->

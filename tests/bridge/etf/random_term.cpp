@@ -1,6 +1,7 @@
 #include "random_term.hpp"
 
 #include "cafe/etf/compare.hpp"
+#include "cafe/etf/encoder.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -140,6 +141,55 @@ bool has_canonical_map_order(const term& x) {
   return result;
 }
 
+bool has_hash_map(const term& x) {
+  bool result = false;
+  auto check = [&result](const etf::map& m) {
+    if (m.size() > flatmap_limit)
+      result = true;
+  };
+  for_each_map(x, check);
+  return result;
+}
+
+term with_sorted_maps(const term& x) {
+  if (auto m = x.get_if<etf::map>()) {
+    etf::map result;
+    for (auto& [k, v] : m->entries)
+      result.entries.emplace_back(with_sorted_maps(k), with_sorted_maps(v));
+    sort_entries(result);
+    return term{std::move(result)};
+  }
+  if (auto xs = x.get_if<list>()) {
+    std::vector<term> elements;
+    for (auto& y : xs->elements)
+      elements.push_back(with_sorted_maps(y));
+    if (xs->tail)
+      return term{list{std::move(elements), with_sorted_maps(*xs->tail)}};
+    return term{list{std::move(elements)}};
+  }
+  if (auto t = x.get_if<tuple>()) {
+    std::vector<term> elements;
+    for (auto& y : t->elements)
+      elements.push_back(with_sorted_maps(y));
+    return term{tuple{std::move(elements)}};
+  }
+  if (auto fn = x.get_if<fun>()) {
+    auto data = std::make_shared<fun::data>(**fn);
+    for (auto& y : data->free_vars)
+      y = with_sorted_maps(y);
+    fun result;
+    result.ptr = std::move(data);
+    return term{std::move(result)};
+  }
+  return x;
+}
+
+bool same_term(const term& x, const term& y) {
+  return x == y
+         && term_to_binary(with_sorted_maps(x))
+              == term_to_binary(with_sorted_maps(y));
+}
+
 void positive_zeros(term& x) {
   if (auto d = x.get_if<double>()) {
     if (*d == 0.0)
@@ -191,7 +241,7 @@ atom random_term_generator::random_atom() {
     return must_atom(pool[uniform(0, std::size(pool) - 1)]);
   auto n = one_in(16) ? uniform(1, 255) : count(12);
   auto pick = [this]() -> uint32_t {
-    switch (uniform(0, 7)) {
+    switch (uniform(0, 8)) {
       case 0: return static_cast<uint32_t>(uniform(0xa0, 0xff));
       case 1: return static_cast<uint32_t>(uniform(0x3b1, 0x3c9));
       case 2: return static_cast<uint32_t>(uniform(0x4e00, 0x9fff));
@@ -203,6 +253,16 @@ atom random_term_generator::random_atom() {
           if (cp < 0xd800 || cp > 0xdfff)
             return cp;
         }
+      case 5: {
+        // What quoting must escape: quotes, backslashes, C0 and C1
+        // controls, DEL.
+        static constexpr uint32_t specials[] = {'\'', '"', '\\', 0x7f};
+        switch (uniform(0, 2)) {
+          case 0: return specials[uniform(0, std::size(specials) - 1)];
+          case 1: return static_cast<uint32_t>(uniform(0, 0x1f));
+          default: return static_cast<uint32_t>(uniform(0x80, 0x9f));
+        }
+      }
       default: return static_cast<uint32_t>(uniform(0x20, 0x7e));
     }
   };
@@ -218,6 +278,70 @@ atom random_term_generator::random_atom() {
       append_utf8(text, pick());
   }
   return must_atom(text);
+}
+
+uint32_t random_term_generator::text_char(bool printable) {
+  static constexpr uint32_t specials[] = {'\'', '"', '\\'};
+  static constexpr uint32_t letters[] = {'\n', '\r', '\t', '\v',
+                                         '\b', '\f', 0x1b};
+  for (;;) {
+    switch (uniform(0, 9)) {
+      case 0: return specials[uniform(0, std::size(specials) - 1)];
+      case 1: return letters[uniform(0, std::size(letters) - 1)];
+      case 2: return static_cast<uint32_t>(uniform(0xa0, 0xff));
+      case 3:
+        if (printable)
+          continue;
+        switch (uniform(0, 2)) {
+          case 0: return static_cast<uint32_t>(uniform(0, 0x1f));
+          case 1: return 0x7f;
+          default: return static_cast<uint32_t>(uniform(0x80, 0x9f));
+        }
+      case 4: {
+        if (printable)
+          continue;
+        auto cp = static_cast<uint32_t>(one_in(2) ? uniform(0x100, 0xffff)
+                                                  : uniform(0x100, 0x10ffff));
+        if (cp < 0xd800 || cp > 0xdfff)
+          return cp;
+        continue;
+      }
+      default: return static_cast<uint32_t>(uniform(0x20, 0x7e));
+    }
+  }
+}
+
+term random_term_generator::text() {
+  bool printable = one_in(2);
+  std::vector<uint32_t> chars(count(12) + (one_in(4) ? 0 : 1));
+  for (auto& c : chars)
+    c = text_char(printable);
+  switch (uniform(0, 3)) {
+    case 0: {
+      std::string utf8;
+      for (auto c : chars)
+        append_utf8(utf8, c);
+      return term{must_atom(utf8)};
+    }
+    case 1: {
+      std::vector<term> xs;
+      for (auto c : chars)
+        xs.emplace_back(int64_t{c});
+      return term{list{std::move(xs)}};
+    }
+    case 2: {
+      std::string bytes;
+      for (auto c : chars)
+        bytes += static_cast<char>(c & 0xff);
+      return term{binary{std::move(bytes)}};
+    }
+    default: {
+      std::string utf8;
+      for (auto c : chars)
+        append_utf8(utf8, c);
+      return term{binary{std::move(utf8)}};
+    }
+  }
 }
 
 atom random_term_generator::node_name() {
