@@ -2,6 +2,7 @@
 
 #include "accept.hpp"
 #include "cafe/log.hpp"
+#include "cafe/net/acceptors.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -25,8 +26,7 @@ public:
 
   expected<void, std::string> bind(const std::vector<std::string>& addresses,
                                    uint16_t port) {
-    auto res = detail::bind_all(io_.get_executor(), addresses, port,
-                                acceptors_);
+    auto res = net::listen_on(io_.get_executor(), addresses, port, acceptors_);
     if (!res)
       return unexpected{res.error()};
     port_ = *res;

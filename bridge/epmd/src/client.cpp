@@ -1,4 +1,4 @@
-#include "cafe/connection/epmd_client.hpp"
+#include "cafe/epmd/client.hpp"
 
 #include "cafe/epmd/reply_reader.hpp"
 #include "cafe/epmd/requests.hpp"
@@ -13,9 +13,9 @@
 #include <boost/asio/write.hpp>
 #include <future>
 
-namespace cafe::connection {
+namespace cafe::epmd {
 
-epmd_registration::~epmd_registration() {
+registration::~registration() {
   // nop
 }
 
@@ -80,9 +80,8 @@ private:
       auto res = ec ? self->reader_.finish()
                     : self->reader_.feed({self->buf_.data(), n});
       if (!res)
-        return self->finish(
-          unexpected{std::string{"bad reply from epmd: "}
-                     + std::string{epmd::to_string(res.error())}});
+        return self->finish(unexpected{std::string{"bad reply from epmd: "}
+                                       + std::string{to_string(res.error())}});
       if (*res)
         return self->finish(std::move(**res));
       if (ec)
@@ -110,18 +109,18 @@ private:
   std::vector<uint8_t> request_;
   callback done_;
   std::array<uint8_t, 4096> buf_{};
-  epmd::reply_reader<Reply> reader_;
+  reply_reader<Reply> reader_;
 };
 
 template <class Reply>
-void run_exchange(asio::io_context& io, const epmd::request& req,
+void run_exchange(asio::io_context& io, const request& req,
                   const std::string& host, uint16_t port,
                   std::chrono::milliseconds timeout,
                   typename exchange<Reply>::callback done) {
-  auto bytes = epmd::to_bytes(req);
+  auto bytes = to_bytes(req);
   if (!bytes) {
     done(unexpected{std::string{"invalid epmd request: "}
-                    + std::string{epmd::to_string(bytes.error())}},
+                    + std::string{to_string(bytes.error())}},
          nullptr);
     return;
   }
@@ -132,51 +131,47 @@ void run_exchange(asio::io_context& io, const epmd::request& req,
 
 /// The registration socket, moved out of its exchange. A read that never
 /// completes watches it: EPMD closing it means the node is unregistered.
-class tcp_registration : public epmd_registration,
-                         public std::enable_shared_from_this<tcp_registration> {
+/// The socket is closed on its own executor, by a handler that owns it, so
+/// the registration may go away at once.
+class tcp_registration : public registration {
 public:
   tcp_registration(tcp::socket sock, uint32_t creation)
-    : socket_(std::move(sock)) {
+    : socket_(std::make_shared<tcp::socket>(std::move(sock))) {
     creation_ = creation;
   }
 
   ~tcp_registration() override {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    close();
   }
 
   void close() override {
-    asio::post(socket_.get_executor(), [this] {
+    asio::post(socket_->get_executor(), [sock = socket_] {
       boost::system::error_code ignored;
-      socket_.close(ignored);
+      sock->close(ignored);
     });
   }
 
-  tcp::socket& socket() {
-    return socket_;
-  }
-
 private:
-  tcp::socket socket_;
+  std::shared_ptr<tcp::socket> socket_;
 };
 
 } // namespace
 
-namespace epmd_client {
+namespace client {
 
-expected<std::unique_ptr<epmd_registration>, std::string>
+expected<std::unique_ptr<registration>, std::string>
 register_node(boost::asio::io_context& io, const std::string& address,
-              uint16_t epmd_port, const epmd::node_info& node,
+              uint16_t epmd_port, const node_info& node,
               std::chrono::milliseconds timeout) {
-  using result = expected<std::unique_ptr<epmd_registration>, std::string>;
+  using result = expected<std::unique_ptr<registration>, std::string>;
   std::promise<result> promise;
-  run_exchange<epmd::alive2_resp>(
-    io, epmd::alive2_req{node}, address, epmd_port, timeout,
-    [&promise, &node](expected<epmd::alive2_resp, std::string> res,
+  run_exchange<alive2_resp>(
+    io, alive2_req{node}, address, epmd_port, timeout,
+    [&promise, &node](expected<alive2_resp, std::string> res,
                       tcp::socket* sock) {
       if (!res)
         return promise.set_value(unexpected{res.error()});
-      auto creation = epmd::creation_of(*res);
+      auto creation = creation_of(*res);
       if (!creation)
         return promise.set_value(
           unexpected{"epmd refused to register " + node.name
@@ -191,39 +186,39 @@ register_node(boost::asio::io_context& io, const std::string& address,
 void async_port_please(
   boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
   const std::string& name, std::chrono::milliseconds timeout,
-  std::function<void(expected<epmd::node_info, std::string>)> done) {
-  run_exchange<epmd::port2_resp>(
-    io, epmd::port_please2_req{name}, host, epmd_port, timeout,
-    [done = std::move(done), name](expected<epmd::port2_resp, std::string> res,
+  std::function<void(expected<node_info, std::string>)> done) {
+  run_exchange<port2_resp>(
+    io, port_please2_req{name}, host, epmd_port, timeout,
+    [done = std::move(done), name](expected<port2_resp, std::string> res,
                                    tcp::socket*) {
       if (!res)
         return done(unexpected{res.error()});
-      auto info = epmd::node_of(*res);
+      auto info = node_of(*res);
       if (!info)
         return done(unexpected{"epmd knows no node named " + name});
       done(std::move(*info));
     });
 }
 
-expected<epmd::node_info, std::string>
+expected<node_info, std::string>
 port_please(boost::asio::io_context& io, const std::string& host,
             uint16_t epmd_port, const std::string& name,
             std::chrono::milliseconds timeout) {
-  std::promise<expected<epmd::node_info, std::string>> promise;
+  std::promise<expected<node_info, std::string>> promise;
   async_port_please(io, host, epmd_port, name, timeout, [&promise](auto res) {
     promise.set_value(std::move(res));
   });
   return promise.get_future().get();
 }
 
-expected<epmd::names_resp, std::string>
+expected<names_resp, std::string>
 names(boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
       std::chrono::milliseconds timeout) {
-  std::promise<expected<epmd::names_resp, std::string>> promise;
-  run_exchange<epmd::names_resp>(io, epmd::names_req{}, host, epmd_port,
-                                 timeout, [&promise](auto res, tcp::socket*) {
-                                   promise.set_value(std::move(res));
-                                 });
+  std::promise<expected<names_resp, std::string>> promise;
+  run_exchange<names_resp>(io, names_req{}, host, epmd_port, timeout,
+                           [&promise](auto res, tcp::socket*) {
+                             promise.set_value(std::move(res));
+                           });
   return promise.get_future().get();
 }
 
@@ -233,6 +228,6 @@ bool reachable(boost::asio::io_context& io, const std::string& address,
   return res.has_value();
 }
 
-} // namespace epmd_client
+} // namespace client
 
-} // namespace cafe::connection
+} // namespace cafe::epmd

@@ -1,10 +1,11 @@
-#include "cafe/connection/epmd_server.hpp"
+#include "cafe/epmd/server.hpp"
 
-#include "accept.hpp"
 #include "cafe/epmd/registry.hpp"
 #include "cafe/epmd/session.hpp"
 #include "cafe/log.hpp"
+#include "cafe/net/acceptors.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,9 +15,9 @@
 #include <chrono>
 #include <unordered_map>
 
-namespace cafe::connection {
+namespace cafe::epmd {
 
-epmd_server::~epmd_server() {
+server::~server() {
   // nop
 }
 
@@ -46,7 +47,7 @@ class server_impl;
 class server_session : public std::enable_shared_from_this<server_session> {
 public:
   server_session(std::shared_ptr<server_impl> srv, tcp::socket sock,
-                 epmd::connection_id id, bool local)
+                 connection_id id, bool local)
     : srv_(std::move(srv)), socket_(std::move(sock)), session_(id, local) {
     // nop
   }
@@ -60,7 +61,7 @@ public:
     socket_.close(ignored);
   }
 
-  epmd::connection_id id() const noexcept {
+  connection_id id() const noexcept {
     return session_.id();
   }
 
@@ -71,12 +72,12 @@ private:
 
   std::shared_ptr<server_impl> srv_;
   tcp::socket socket_;
-  epmd::session session_;
+  session session_;
   std::array<uint8_t, 2048> buf_{};
   bool finished_ = false;
 };
 
-class server_impl : public epmd_server,
+class server_impl : public server,
                     public std::enable_shared_from_this<server_impl> {
 public:
   explicit server_impl(asio::io_context& io) : strand_(asio::make_strand(io)) {
@@ -85,7 +86,7 @@ public:
 
   expected<void, std::string> bind(const std::vector<std::string>& addresses,
                                    uint16_t port) {
-    auto res = detail::bind_all(strand_, addresses, port, acceptors_);
+    auto res = net::listen_on(strand_, addresses, port, acceptors_);
     if (!res)
       return unexpected{"cannot start the embedded epmd: " + res.error()};
     port_ = *res;
@@ -147,22 +148,22 @@ public:
     return registry_;
   }
 
-  void forget(epmd::connection_id id) {
+  void forget(connection_id id) {
     sessions_.erase(id);
   }
 
-  void close_session(epmd::connection_id id) {
+  void close_session(connection_id id) {
     if (auto i = sessions_.find(id); i != sessions_.end())
       if (auto s = i->second.lock())
         s->close();
   }
 
-  void log_changes(const std::vector<epmd::registry_change>& changes) {
+  void log_changes(const std::vector<registry_change>& changes) {
     for (auto& ch : changes) {
-      if (auto r = std::get_if<epmd::registered>(&ch))
+      if (auto r = std::get_if<registered>(&ch))
         cafe::logger().info("epmd: registered {} at port {} (creation {})",
                             r->name, r->port, r->creation);
-      else if (auto u = std::get_if<epmd::unregistered>(&ch))
+      else if (auto u = std::get_if<unregistered>(&ch))
         cafe::logger().info("epmd: unregistered {}", u->name);
     }
   }
@@ -173,9 +174,8 @@ private:
   std::vector<tcp::acceptor> acceptors_;
   uint16_t port_ = 0;
   epmd::registry registry_;
-  epmd::connection_id next_id_ = 0;
-  std::unordered_map<epmd::connection_id, std::weak_ptr<server_session>>
-    sessions_;
+  connection_id next_id_ = 0;
+  std::unordered_map<connection_id, std::weak_ptr<server_session>> sessions_;
 };
 
 void server_session::do_read() {
@@ -222,14 +222,22 @@ void server_session::finish() {
 
 } // namespace
 
-expected<std::shared_ptr<epmd_server>, std::string>
-epmd_server::start(boost::asio::io_context& io,
-                   const std::vector<std::string>& addresses, uint16_t port) {
+expected<std::shared_ptr<server>, std::string>
+server::start(boost::asio::io_context& io,
+              const std::vector<std::string>& addresses, uint16_t port) {
+  // epmd's rules for ERL_EPMD_ADDRESS: none given means every interface;
+  // a list is completed with the loopback address.
+  std::vector<std::string> where = addresses;
+  if (where.empty())
+    where.push_back("0.0.0.0");
+  auto any = std::any_of(where.begin(), where.end(), net::is_any_address);
+  if (!any && std::find(where.begin(), where.end(), "127.0.0.1") == where.end())
+    where.insert(where.begin(), "127.0.0.1");
   auto srv = std::make_shared<server_impl>(io);
-  if (auto res = srv->bind(addresses, port); !res)
+  if (auto res = srv->bind(where, port); !res)
     return unexpected{res.error()};
   asio::post(srv->executor(), [srv] { srv->do_accept_all(); });
-  return std::shared_ptr<epmd_server>{srv};
+  return std::shared_ptr<server>{srv};
 }
 
-} // namespace cafe::connection
+} // namespace cafe::epmd

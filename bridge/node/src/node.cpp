@@ -1,17 +1,14 @@
 #include "cafe/node/node.hpp"
 
 #include "cafe/handshake/cookie.hpp"
-#include "cafe/handshake/node_name.hpp"
 #include "cafe/log.hpp"
+#include "cafe/node/epmd_registrar.hpp"
 #include "cafe/node/mailbox.hpp"
 #include "net_kernel.hpp"
 #include "node_impl.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <future>
-#include <netdb.h>
-#include <unistd.h>
 
 namespace cafe::node {
 
@@ -19,61 +16,18 @@ local_process::~local_process() {
   // nop
 }
 
-std::string_view host_of(std::string_view node_name) {
-  auto at = node_name.find('@');
-  return at == std::string_view::npos ? std::string_view{}
-                                      : node_name.substr(at + 1);
-}
-
-std::string_view alive_of(std::string_view node_name) {
-  return node_name.substr(0, node_name.find('@'));
-}
-
 namespace {
 
-using namespace std::chrono_literals;
-
-/// Completes `alive` to `alive@host` the way `erl` does.
-expected<std::string, std::string> full_name(const config& cfg) {
-  if (cfg.name.find('@') != std::string::npos)
-    return cfg.name;
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0)
-    return unexpected{std::string{"cannot read the host name"}};
-  std::string host = buf;
-  if (!cfg.long_names)
-    return cfg.name + "@" + host.substr(0, host.find('.'));
-  if (host.find('.') == std::string::npos)
-    return unexpected{"the host name " + host
-                      + " is not fully qualified: give --name alive@host"};
-  return cfg.name + "@" + host;
-}
-
-/// `address`, plus the loopback addresses `host` resolves to when
-/// `address` is loopback itself. Debian maps the host name to 127.0.1.1:
-/// peers that dial `name@host` must find EPMD and the listener there too.
-std::vector<std::string> with_host_aliases(const std::string& address,
-                                           std::string_view host) {
-  std::vector<std::string> result{address};
-  if (address.rfind("127.", 0) != 0 || host.empty())
-    return result;
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(std::string{host}.c_str(), nullptr, &hints, &found) != 0)
-    return result;
-  for (auto p = found; p != nullptr; p = p->ai_next) {
-    char text[INET_ADDRSTRLEN] = {};
-    auto sin = reinterpret_cast<const sockaddr_in*>(p->ai_addr);
-    inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
-    std::string alias = text;
-    if (alias.rfind("127.", 0) == 0
-        && std::find(result.begin(), result.end(), alias) == result.end())
-      result.push_back(alias);
-  }
-  freeaddrinfo(found);
-  return result;
+std::shared_ptr<registrar> default_registrar(boost::asio::io_context& io,
+                                             const config& cfg) {
+  epmd_settings epmd;
+  epmd.address = cfg.epmd_address;
+  epmd.port = cfg.epmd_port;
+  epmd.embedded = cfg.embedded_epmd;
+  epmd.listen_addresses = cfg.epmd_listen_addresses;
+  if (cfg.erl_epmd_port != 0)
+    return make_fixed_port_registrar(io, cfg.erl_epmd_port, std::move(epmd));
+  return make_epmd_registrar(io, std::move(epmd));
 }
 
 } // namespace
@@ -81,18 +35,11 @@ std::vector<std::string> with_host_aliases(const std::string& address,
 expected<std::shared_ptr<node>, std::string>
 node::start(boost::asio::io_context& io, config cfg) {
   auto ptr = std::make_shared<impl>(io, cfg);
-  auto& log = cafe::logger();
-  // Name.
-  auto name = full_name(cfg);
+  auto name = complete_node_name(cfg.name, cfg.long_names);
   if (!name)
     return unexpected{name.error()};
-  auto domain = cfg.long_names ? handshake::name_domain::longnames
-                               : handshake::name_domain::shortnames;
-  if (auto ok = handshake::validate_node_name(*name, domain); !ok)
-    return unexpected{"invalid node name " + *name + ": " + ok.error().detail};
   ptr->name_text = *name;
   ptr->name = etf::atom{*name};
-  // Cookie.
   if (!cfg.cookie.empty()) {
     ptr->cookie = cfg.cookie;
   } else {
@@ -101,44 +48,23 @@ node::start(boost::asio::io_context& io, config cfg) {
       return unexpected{"no cookie: " + cookie.error().detail};
     ptr->cookie = *cookie;
   }
-  // EPMD: use a running one, else start our own.
-  if (!connection::epmd_client::reachable(io, cfg.epmd_address, cfg.epmd_port,
-                                          2s)) {
-    if (!cfg.embedded_epmd)
-      return unexpected{"no epmd answers on " + cfg.epmd_address + ":"
-                        + std::to_string(cfg.epmd_port)};
-    auto addresses = with_host_aliases(cfg.epmd_address, host_of(*name));
-    auto srv = connection::epmd_server::start(io, addresses, cfg.epmd_port);
-    if (!srv)
-      return unexpected{srv.error()};
-    ptr->epmd = *srv;
-    log.info("epmd: none running, started an embedded one on port {}",
-             cfg.epmd_port);
-  }
-  // Listen first: EPMD needs the port, and the handshakes need the creation
-  // EPMD hands out. Peers wait in the backlog until the listener runs.
+  ptr->registrar = cfg.peer_registrar ? cfg.peer_registrar
+                                      : default_registrar(io, cfg);
+  // Listen first: the registrar needs the port, and the handshakes need the
+  // creation it hands out. Peers wait in the backlog until the listener
+  // runs.
   auto lst = connection::listener::bind(
-    io, with_host_aliases(cfg.listen_address, host_of(*name)), cfg.listen_port);
-  // Whatever started so far must not outlive a failed start.
-  auto fail = [&ptr](std::string why) {
-    if (ptr->listener)
-      ptr->listener->stop();
-    if (ptr->epmd)
-      ptr->epmd->stop();
-    return unexpected{std::move(why)};
-  };
+    io, {cfg.listen_address}, ptr->registrar->listen_port(cfg.listen_port));
   if (!lst)
-    return fail(lst.error());
+    return unexpected{lst.error()};
   ptr->listener = *lst;
-  epmd::node_info info;
-  info.name = std::string{alive_of(ptr->name_text)};
-  info.port = ptr->listener->port();
-  auto reg = connection::epmd_client::register_node(io, cfg.epmd_address,
-                                                    cfg.epmd_port, info, 5s);
-  if (!reg)
-    return fail(reg.error());
-  ptr->creation = (*reg)->creation();
-  ptr->registration = std::move(*reg);
+  auto creation = ptr->registrar->announce(std::string{alive_of(*name)},
+                                           ptr->listener->port());
+  if (!creation) {
+    ptr->listener->stop();
+    return unexpected{creation.error()};
+  }
+  ptr->creation = *creation;
   ptr->settings = cfg.connection;
   ptr->settings.ticktime = cfg.ticktime;
   ptr->settings.busy_limit = cfg.busy_limit;
@@ -153,8 +79,8 @@ node::start(boost::asio::io_context& io, config cfg) {
   auto nk = std::make_shared<net_kernel>(result);
   result->add_process(nk->self(), nk);
   result->register_name(etf::atom{"net_kernel"}, nk->self());
-  log.info("node {} up: listening on port {}, creation {}", ptr->name_text,
-           info.port, ptr->creation);
+  logger().info("node {} up: listening on port {}, creation {}", ptr->name_text,
+                ptr->listener->port(), ptr->creation);
   return result;
 }
 
@@ -181,10 +107,7 @@ void node::stop() {
     impl_->listener->stop();
   for (auto& c : conns)
     c->close("node stopped");
-  if (impl_->registration)
-    impl_->registration->close();
-  if (impl_->epmd)
-    impl_->epmd->stop();
+  impl_->registrar->withdraw();
 }
 
 etf::atom node::name() const noexcept {
@@ -195,16 +118,16 @@ uint32_t node::creation() const noexcept {
   return impl_->creation;
 }
 
+bool node::runs_embedded_epmd() const noexcept {
+  return impl_->registrar->runs_embedded_epmd();
+}
+
 uint16_t node::port() const noexcept {
   return impl_->listener ? impl_->listener->port() : 0;
 }
 
 const std::string& node::cookie() const noexcept {
   return impl_->cookie;
-}
-
-bool node::runs_embedded_epmd() const noexcept {
-  return impl_->epmd != nullptr;
 }
 
 etf::pid node::make_pid() {
@@ -422,103 +345,6 @@ node::connection_to(etf::atom peer) {
   if (auto i = impl_->peers.find(peer); i != impl_->peers.end())
     return i->second.conn;
   return nullptr;
-}
-
-// -- sending
-// -------------------------------------------------------------------
-
-dist::flags_t node::impl::flags_of(etf::atom peer) const {
-  std::lock_guard guard{mtx};
-  if (auto i = peers.find(peer); i != peers.end() && i->second.up)
-    return i->second.flags;
-  return 0;
-}
-
-send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
-                                     const etf::term& msg, bool force) {
-  std::shared_ptr<connection::dist_connection> conn;
-  dist::flags_t fs = 0;
-  {
-    std::lock_guard guard{mtx};
-    if (auto i = peers.find(to.node); i != peers.end() && i->second.up) {
-      conn = i->second.conn;
-      fs = i->second.flags;
-    }
-  }
-  // Not up yet: queued (and connected) by send_control; SEND is what every
-  // peer understands.
-  if (!conn)
-    return send_control(to.node, dist::send{etf::atom{}, to}, &msg, force);
-  // SEND_SENDER tells the receiver who sent; SEND is for old peers.
-  if (fs & dist::flag::send_sender)
-    return conn->send(dist::send_sender{from, to}, &msg, force);
-  return conn->send(dist::send{etf::atom{}, to}, &msg, force);
-}
-
-send_status node::impl::send_control(etf::atom peer, dist::control_message ctl,
-                                     const etf::term* payload, bool force) {
-  std::unique_lock guard{mtx};
-  if (stopped)
-    return send_status::closed;
-  auto& st = peers[peer];
-  if (st.up) {
-    auto conn = st.conn;
-    guard.unlock();
-    return conn->send(ctl, payload, force);
-  }
-  if (!force && st.queue.size() >= cfg.max_pending_messages)
-    return send_status::busy;
-  st.queue.push_back({std::move(ctl), payload
-                                        ? std::optional<etf::term>{*payload}
-                                        : std::optional<etf::term>{}});
-  connect_locked(peer);
-  return send_status::ok;
-}
-
-void node::impl::connect_locked(etf::atom peer) {
-  auto& st = peers[peer];
-  if (st.conn || st.connecting || stopped)
-    return;
-  st.connecting = true;
-  auto host = std::string{host_of(peer.text())};
-  auto alive = std::string{alive_of(peer.text())};
-  auto weak = weak_from_this();
-  connection::epmd_client::async_port_please(
-    io, host, cfg.epmd_port, alive, settings.setup_time,
-    [weak, peer, host](expected<epmd::node_info, std::string> res) {
-      auto self = weak.lock();
-      if (!self)
-        return;
-      if (!res) {
-        cafe::logger().warn("dist: cannot connect to {}: {}", peer.text(),
-                            res.error());
-        self->connect_failed(peer);
-        return;
-      }
-      std::lock_guard guard{self->mtx};
-      auto i = self->peers.find(peer);
-      if (i == self->peers.end() || i->second.conn || self->stopped)
-        return;
-      i->second.connecting = false;
-      i->second.conn = connection::dist_connection::connect(
-        self->io, self->settings, self, std::string{peer.text()}, host,
-        res->port);
-    });
-}
-
-void node::impl::connect_failed(etf::atom peer) {
-  std::vector<std::function<void(bool)>> waiters;
-  {
-    std::lock_guard guard{mtx};
-    auto i = peers.find(peer);
-    if (i == peers.end() || i->second.conn)
-      return;
-    waiters = std::move(i->second.waiters);
-    peers.erase(i);
-  }
-  for (auto& w : waiters)
-    w(false);
-  node_down(peer);
 }
 
 } // namespace cafe::node

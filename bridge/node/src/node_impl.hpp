@@ -1,14 +1,14 @@
 #pragma once
 
 // The node's state, shared by its source files (node.cpp: life cycle and
-// connections; routing.cpp: what arrives; signals.cpp: links, monitors,
+// the facade; connections.cpp: connections coming and going; sending.cpp:
+// what leaves; routing.cpp: what arrives; signals.cpp: links, monitors,
 // exits). Not installed.
 
 #include "cafe/connection/dist_connection.hpp"
-#include "cafe/connection/epmd_client.hpp"
-#include "cafe/connection/epmd_server.hpp"
 #include "cafe/connection/listener.hpp"
 #include "cafe/node/node.hpp"
+#include "cafe/node/registrar.hpp"
 
 #include <atomic>
 #include <deque>
@@ -80,8 +80,8 @@ struct node::impl : connection::owner,
   std::weak_ptr<node> self;
 
   std::shared_ptr<connection::listener> listener;
-  std::shared_ptr<connection::epmd_server> epmd;
-  std::unique_ptr<connection::epmd_registration> registration;
+  /// How this node is announced and its peers found (EPMD by default).
+  std::shared_ptr<class registrar> registrar;
 
   std::atomic<uint64_t> next_pid{1};
   std::atomic<uint64_t> next_ref{1};
@@ -108,7 +108,8 @@ struct node::impl : connection::owner,
   uint64_t next_unlink_id = 1;
   bool stopped = false;
 
-  // -- sending (node.cpp) -----------------------------------------------------
+  // -- sending (sending.cpp)
+  // -----------------------------------------------------
 
   /// Sends a control message to `peer`: through its connection when up,
   /// queued while it is being set up, after a connect otherwise. `force`
@@ -195,5 +196,10 @@ std::string_view host_of(std::string_view node_name);
 
 /// The alive part of `node_name`.
 std::string_view alive_of(std::string_view node_name);
+
+/// Completes `alive` to `alive@host` the way `erl` does (a name with a host
+/// is kept) and checks the result against the rules for `long_names`.
+expected<std::string, std::string> complete_node_name(const std::string& name,
+                                                      bool long_names);
 
 } // namespace cafe::node

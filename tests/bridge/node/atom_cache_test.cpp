@@ -3,10 +3,10 @@
 // the headers. Repeated atoms must travel as cache hits (a ref whose
 // NewCacheEntryFlag is 0) both ways.
 
-#include "cafe/connection/epmd_client.hpp"
-#include "cafe/connection/epmd_server.hpp"
 #include "cafe/dist/frame_reader.hpp"
 #include "cafe/dist/header.hpp"
+#include "cafe/epmd/client.hpp"
+#include "cafe/epmd/server.hpp"
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/print.hpp"
 #include "interop_fixture.hpp"
@@ -107,14 +107,14 @@ TEST_F(atom_cache, repeated_atoms_are_cache_hits_both_ways) {
   auto inbox = cafe->make_mailbox("inbox");
   // The erl node gets an EPMD of its own in which `cafe` points at the
   // relay, so its connection to cafe runs through the relay.
-  auto side_epmd = connection::epmd_server::start(io(), {"127.0.0.1"}, 0);
+  auto side_epmd = epmd::server::start(io(), {"127.0.0.1"}, 0);
   ASSERT_TRUE(side_epmd) << side_epmd.error();
   tcp_relay relay{cafe->port()};
   epmd::node_info info;
   info.name = "cafe";
   info.port = relay.port();
-  auto reg = connection::epmd_client::register_node(
-    io(), "127.0.0.1", (*side_epmd)->port(), info, 5s);
+  auto reg = epmd::client::register_node(io(), "127.0.0.1",
+                                         (*side_epmd)->port(), info, 5s);
   ASSERT_TRUE(reg) << reg.error();
   auto a = start_erl("a", [&](erl_options& opts) {
     opts.epmd_port = (*side_epmd)->port();

@@ -14,13 +14,13 @@ namespace boost::asio {
 class io_context;
 } // namespace boost::asio
 
-namespace cafe::connection {
+namespace cafe::epmd {
 
 /// A node's registration with EPMD: the TCP connection that must stay open
 /// while the node is distributed (closing it unregisters the node).
-class epmd_registration {
+class registration {
 public:
-  virtual ~epmd_registration();
+  virtual ~registration();
 
   uint32_t creation() const noexcept {
     return creation_;
@@ -37,16 +37,16 @@ protected:
 /// non-io threads (they wait for the io_context to do the work, so it must
 /// be running); every request is bounded by a timeout, and errors are
 /// one-line reasons.
-namespace epmd_client {
+namespace client {
 
 /// ALIVE2_REQ to the EPMD at `address:port`; keeps the connection.
-expected<std::unique_ptr<epmd_registration>, std::string>
+expected<std::unique_ptr<registration>, std::string>
 register_node(boost::asio::io_context& io, const std::string& address,
-              uint16_t epmd_port, const epmd::node_info& node,
+              uint16_t epmd_port, const node_info& node,
               std::chrono::milliseconds timeout);
 
 /// PORT_PLEASE2_REQ for the alive name `name` at `host:epmd_port`.
-expected<epmd::node_info, std::string>
+expected<node_info, std::string>
 port_please(boost::asio::io_context& io, const std::string& host,
             uint16_t epmd_port, const std::string& name,
             std::chrono::milliseconds timeout);
@@ -55,10 +55,10 @@ port_please(boost::asio::io_context& io, const std::string& host,
 void async_port_please(
   boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
   const std::string& name, std::chrono::milliseconds timeout,
-  std::function<void(expected<epmd::node_info, std::string>)> done);
+  std::function<void(expected<node_info, std::string>)> done);
 
 /// NAMES_REQ at `host:epmd_port`.
-expected<epmd::names_resp, std::string>
+expected<names_resp, std::string>
 names(boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
       std::chrono::milliseconds timeout);
 
@@ -66,6 +66,6 @@ names(boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
 bool reachable(boost::asio::io_context& io, const std::string& address,
                uint16_t port, std::chrono::milliseconds timeout);
 
-} // namespace epmd_client
+} // namespace client
 
-} // namespace cafe::connection
+} // namespace cafe::epmd

@@ -11,19 +11,19 @@ namespace boost::asio {
 class io_context;
 } // namespace boost::asio
 
-namespace cafe::connection {
+namespace cafe::epmd {
 
 /// An EPMD inside the node, for machines without a running epmd: real
 /// `erl` nodes register with it and `epmd -names` lists them. It follows
 /// epmd's rules (cafe::epmd::session/registry) and serves until stopped.
-class epmd_server {
+class server {
 public:
-  virtual ~epmd_server();
+  virtual ~server();
 
-  /// Listens on `port` at every address of `addresses` (loopback ones:
-  /// 127.0.0.1 and whatever the host name resolves to, so that peers that
-  /// look the host up find it).
-  static expected<std::shared_ptr<epmd_server>, std::string>
+  /// Listens on `port` at `addresses`, by epmd's rules for
+  /// `ERL_EPMD_ADDRESS`: none means every interface, and a list without the
+  /// loopback address gets 127.0.0.1 added. Only local peers may register.
+  static expected<std::shared_ptr<server>, std::string>
   start(boost::asio::io_context& io, const std::vector<std::string>& addresses,
         uint16_t port);
 
@@ -32,4 +32,4 @@ public:
   virtual void stop() = 0;
 };
 
-} // namespace cafe::connection
+} // namespace cafe::epmd

@@ -33,7 +33,9 @@ using connection::send_status;
 /// Thread-safe. Callbacks into local processes run on io threads.
 class node : public std::enable_shared_from_this<node> {
 public:
-  /// Validates the name, finds or starts EPMD, listens and registers.
+  /// Validates the name, listens and announces the node through its
+  /// registrar (by default: registers with EPMD, starting one inside the
+  /// node when none runs).
   /// `io` must be running (on other threads) for the whole node lifetime.
   static expected<std::shared_ptr<node>, std::string>
   start(boost::asio::io_context& io, config cfg);
@@ -60,7 +62,7 @@ public:
   /// The cookie in use.
   const std::string& cookie() const noexcept;
 
-  /// Whether an EPMD runs inside this node.
+  /// Whether an EPMD runs inside this node (none answered at start-up).
   bool runs_embedded_epmd() const noexcept;
 
   /// A fresh pid of this node (not yet bound to a process).
