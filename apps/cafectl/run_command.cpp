@@ -1,8 +1,8 @@
 #include "run_command.hpp"
 
 #include "cafe/etf/print.hpp"
+#include "cafe/node/gen_call.hpp"
 #include "cafe/node/mailbox.hpp"
-#include "gen_call.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -26,19 +26,19 @@ std::string quoted(etf::atom x) {
 }
 
 /// Maps how a call ended to output and an exit code.
-exit_code report(const call_result& res, etf::atom name, etf::atom peer,
+exit_code report(const node::call_result& res, etf::atom name, etf::atom peer,
                  std::chrono::milliseconds timeout, std::ostream& out,
                  std::ostream& err) {
   auto callee = "{" + quoted(name) + ", " + quoted(peer) + "}";
   switch (res.end) {
-    case call_end::replied:
+    case node::call_end::replied:
       out << etf::to_string(res.value) << std::endl;
       return exit_code::success;
-    case call_end::timed_out:
+    case node::call_end::timed_out:
       err << "cafectl: no reply from " << callee << " within "
           << timeout.count() << " ms\n";
       return exit_code::timeout;
-    case call_end::down: break;
+    case node::call_end::down: break;
   }
   if (res.value == etf::term{"noproc"_atom}) {
     err << "cafectl: no process " << callee << " (noproc)\n";
@@ -91,12 +91,12 @@ exit_code run_command(node::node& self, const command& cmd,
       // answers this gen_server call; the last element is the group leader.
       auto req = etf::make_tuple("call"_atom, "erlang"_atom, "nodes"_atom,
                                  etf::term{}, mb->self());
-      auto res = gen_call(self, *mb, "rex"_atom, *peer, req, deadline);
+      auto res = node::gen_call(*mb, "rex"_atom, *peer, req, deadline);
       result = report(res, "rex"_atom, *peer, timeout, out, err);
       break;
     }
     case verb::call: {
-      auto res = gen_call(self, *mb, cmd.name, *peer, cmd.term, deadline);
+      auto res = node::gen_call(*mb, cmd.name, *peer, cmd.term, deadline);
       result = report(res, cmd.name, *peer, timeout, out, err);
       break;
     }

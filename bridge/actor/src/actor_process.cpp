@@ -2,6 +2,7 @@
 
 #include "cafe/actor/exit_reasons.hpp"
 #include "cafe/etf/match.hpp"
+#include "cafe/node/gen_call.hpp"
 #include "erlang_proxy.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -49,32 +50,27 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
   if (!owner || !dest)
     return;
   // {Ref, Reply}: the answer to a gen_server:call this actor made.
-  if (auto t = msg.get_if<etf::tuple>(); t && t->size() == 2)
-    if (auto ref = (*t)[0].get_if<etf::reference>())
-      if (auto call = owner->take_call(self_, *ref)) {
-        owner->node->demonitor(self_, *ref);
-        auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
-        dest->enqueue(caf::make_mailbox_element(std::move(callee),
-                                                call->mid.response_id(), {},
-                                                convert((*t)[1], *owner)),
-                      nullptr);
-        return;
-      }
+  if (auto reply = node::parse_gen_reply(msg))
+    if (auto call = owner->take_call(self_, reply->tag)) {
+      owner->node->demonitor(self_, reply->tag);
+      auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
+      dest->enqueue(caf::make_mailbox_element(std::move(callee),
+                                              call->mid.response_id(), {},
+                                              convert(reply->value, *owner)),
+                    nullptr);
+      return;
+    }
   // {'$gen_call', {From, Tag}, Request}: a gen_server:call to this actor.
-  etf::term from_tag;
-  etf::term request;
-  etf::pid caller;
-  etf::term tag;
-  if (etf::match(msg, "$gen_call"_atom, &from_tag, &request)
-      && etf::match(from_tag, &caller, &tag)) {
+  if (auto call = node::parse_gen_call(msg)) {
     // A proxy even for a local caller (a CAF request through a name proxy
     // for this node): the reply goes back as {Tag, Reply} either way.
-    auto ptr = owner->proxy_for(caller);
+    auto ptr = owner->proxy_for(call->from);
     if (auto proxy = dynamic_cast<erlang_proxy*>(ptr ? ptr->get() : nullptr)) {
       auto mid = owner->next_request_id();
-      proxy->expect_response(mid, std::move(tag));
+      auto request = convert(call->request, *owner);
+      proxy->expect_response(mid, std::move(*call));
       dest->enqueue(caf::make_mailbox_element(std::move(ptr), mid, {},
-                                              convert(request, *owner)),
+                                              std::move(request)),
                     nullptr);
       return;
     }

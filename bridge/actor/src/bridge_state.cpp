@@ -6,6 +6,7 @@
 #include "actor_process.hpp"
 #include "cafe/actor/exit_reasons.hpp"
 #include "cafe/dist/flags.hpp"
+#include "cafe/node/gen_call.hpp"
 #include "erlang_proxy.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -203,9 +204,7 @@ void bridge::state::call(const caf::strong_actor_ptr& from, caf::message_id mid,
     auto& n = std::get<registered_name>(target);
     node->monitor(caller, etf::term{n.name}, n.node, ref);
   }
-  using namespace etf::literals;
-  send(from, target,
-       etf::make_tuple("$gen_call"_atom, etf::make_tuple(caller, ref), msg));
+  send(from, target, node::make_gen_call(caller, ref, msg));
 }
 
 std::optional<outgoing_call>

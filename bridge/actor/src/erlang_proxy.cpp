@@ -50,22 +50,6 @@ private:
   caf::strong_actor_ptr proxy_;
 };
 
-/// The alias in a gen_server tag `[alias | Alias]` (or the nested form
-/// OTP uses for calls that carry more).
-const etf::reference* alias_of(const etf::term& tag) {
-  auto xs = tag.get_if<etf::list>();
-  if (xs == nullptr || xs->elements.empty())
-    return nullptr;
-  auto& head = xs->elements.front();
-  if (head.get_if<etf::list>() != nullptr)
-    return alias_of(head);
-  auto a = head.get_if<etf::atom>();
-  if (a == nullptr || a->text() != "alias" || xs->elements.size() != 1
-      || xs->proper())
-    return nullptr;
-  return xs->tail->get_if<etf::reference>();
-}
-
 std::string describe(const proxy_target& target) {
   if (auto p = std::get_if<etf::pid>(&target))
     return etf::to_string(etf::term{*p});
@@ -172,18 +156,17 @@ void erlang_proxy::on_exit_msg(const caf::strong_actor_ptr&,
 
 void erlang_proxy::on_response(caf::message_id mid, const caf::message& content,
                                const caf::strong_actor_ptr& sender) {
-  etf::term tag;
+  node::gen_call_request call;
   {
     std::lock_guard guard{mtx_};
     auto i = responses_.find(mid.request_id().integer_value());
     if (i == responses_.end())
       return;
-    tag = std::move(i->second);
+    call = std::move(i->second);
     responses_.erase(i);
   }
   auto owner = owner_.lock();
-  auto to = std::get_if<etf::pid>(&target_);
-  if (!owner || to == nullptr)
+  if (!owner)
     return;
   etf::term reply;
   if (content.empty()) {
@@ -199,11 +182,7 @@ void erlang_proxy::on_response(caf::message_id mid, const caf::message& content,
     reply = etf::make_tuple(etf::atom{"error"}, etf::atom{"badreply"});
   }
   auto from = sender ? owner->pid_of(sender) : owner->anonymous;
-  auto msg = etf::make_tuple(tag, std::move(reply));
-  if (auto alias = alias_of(tag))
-    owner->node->send_to_alias(from, *alias, msg, true);
-  else
-    owner->node->send(from, *to, msg, true);
+  send_gen_reply(*owner->node, from, call, std::move(reply), true);
 }
 
 void erlang_proxy::attach(caf::attachable_ptr ptr) {
@@ -292,9 +271,10 @@ void erlang_proxy::kill_proxy(caf::execution_unit* ctx, caf::error reason) {
   cleanup(std::move(reason), ctx);
 }
 
-void erlang_proxy::expect_response(caf::message_id mid, etf::term tag) {
+void erlang_proxy::expect_response(caf::message_id mid,
+                                   node::gen_call_request call) {
   std::lock_guard guard{mtx_};
-  responses_[mid.request_id().integer_value()] = std::move(tag);
+  responses_[mid.request_id().integer_value()] = std::move(call);
 }
 
 } // namespace cafe::actor

@@ -3,6 +3,7 @@
 // A CAF proxy for an Erlang process (a pid, or {Name, Node}). Not installed.
 
 #include "bridge_state.hpp"
+#include "cafe/node/gen_call.hpp"
 
 #include <caf/actor_proxy.hpp>
 #include <caf/message_id.hpp>
@@ -56,8 +57,8 @@ public:
   // -- bridge side ------------------------------------------------------------
 
   /// An Erlang gen_server:call from the target arrived as CAF request `mid`:
-  /// the response enqueued here later goes back as `{Tag, Reply}`.
-  void expect_response(caf::message_id mid, etf::term tag);
+  /// the response enqueued here later goes back as the call's reply.
+  void expect_response(caf::message_id mid, node::gen_call_request call);
 
   /// The link with `x` ended on the Erlang side: forget it without telling
   /// the target.
@@ -80,7 +81,7 @@ private:
   std::weak_ptr<bridge::state> owner_;
   std::mutex mtx_;
   /// Erlang calls waiting for a CAF response, by request id.
-  std::unordered_map<uint64_t, etf::term> responses_;
+  std::unordered_map<uint64_t, node::gen_call_request> responses_;
   /// Actors linked through this proxy, for `kill_proxy`.
   std::vector<caf::actor_addr> linked_;
   /// The pid that holds the proxy's monitor on the target (once

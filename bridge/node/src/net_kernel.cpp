@@ -1,6 +1,7 @@
 #include "net_kernel.hpp"
 
 #include "cafe/etf/match.hpp"
+#include "cafe/node/gen_call.hpp"
 
 namespace cafe::node {
 
@@ -14,18 +15,11 @@ void net_kernel::deliver(const std::optional<etf::pid>&, etf::term msg) {
   auto owner = owner_.lock();
   if (!owner)
     return;
-  // {'$gen_call', {From, Tag}, Request}; Tag is opaque (OTP 24+ sends
-  // [alias|Ref]) and goes back exactly as it came.
-  etf::term from_tag;
-  etf::term request;
-  if (!etf::match(msg, "$gen_call"_atom, &from_tag, &request))
-    return;
-  etf::pid from;
-  etf::term tag;
-  if (!etf::match(from_tag, &from, &tag))
-    return;
-  if (etf::match(request, "is_auth"_atom, etf::_))
-    owner->send(self_, from, etf::make_tuple(tag, "yes"_atom));
+  // net_adm:ping is gen:call(net_kernel, {is_auth, node()}); the node is
+  // authorized once it is connected.
+  auto call = parse_gen_call(msg);
+  if (call && etf::match(call->request, "is_auth"_atom, etf::_))
+    send_gen_reply(*owner, self_, *call, "yes"_atom, true);
 }
 
 } // namespace cafe::node

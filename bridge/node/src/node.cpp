@@ -3,6 +3,7 @@
 #include "cafe/handshake/cookie.hpp"
 #include "cafe/log.hpp"
 #include "cafe/node/epmd_registrar.hpp"
+#include "cafe/node/gen_call.hpp"
 #include "cafe/node/mailbox.hpp"
 #include "net_kernel.hpp"
 #include "node_impl.hpp"
@@ -306,29 +307,16 @@ std::vector<etf::atom> node::nodes(bool hidden) const {
 bool node::ping(etf::atom peer, std::chrono::milliseconds timeout) {
   if (peer == impl_->name)
     return true;
-  auto start = std::chrono::steady_clock::now();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!connect(peer, timeout))
     return false;
-  // net_adm:ping is a gen:call to net_kernel with {is_auth, node()}.
+  // net_adm:ping: gen:call(net_kernel, {is_auth, node()}) -> yes.
   auto mb = make_mailbox();
-  auto ref = make_ref();
-  auto req = etf::make_tuple(etf::atom{"$gen_call"},
-                             etf::make_tuple(mb->self(), ref),
-                             etf::make_tuple(etf::atom{"is_auth"}, name()));
-  bool pong = false;
-  if (mb->send(etf::atom{"net_kernel"}, peer, req)) {
-    auto left = timeout
-                - std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start);
-    auto reply = mb->receive_if(
-      [&ref](const etf::term& x) {
-        auto t = x.get_if<etf::tuple>();
-        return t && t->size() == 2 && t->elements[0] == etf::term{ref};
-      },
-      std::max(left, std::chrono::milliseconds{0}));
-    pong = reply && reply->get<etf::tuple>()[1] == etf::term{etf::atom{"yes"}};
-  }
+  auto res = gen_call(*mb, etf::atom{"net_kernel"}, peer,
+                      etf::make_tuple(etf::atom{"is_auth"}, name()), deadline);
   mb->close(etf::atom{"normal"});
+  auto pong = res.end == call_end::replied
+              && res.value == etf::term{etf::atom{"yes"}};
   if (!pong)
     disconnect(peer);
   return pong;

@@ -28,6 +28,11 @@ public:
     return self_;
   }
 
+  /// The node this mailbox lives on, while it runs.
+  std::shared_ptr<node> owner() const noexcept {
+    return owner_.lock();
+  }
+
   /// Sends `msg` to `to`, waiting while the connection is busy. False if
   /// the message could not be handed to a connection (node unreachable).
   bool send(const etf::pid& to, const etf::term& msg);
