@@ -17,6 +17,7 @@
 #include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
+#include "cafe/services/start_node.hpp"
 #include "example_actors.hpp"
 
 #include <caf/actor_system.hpp>
@@ -49,8 +50,8 @@ int main(int argc, char** argv) {
   if (opts->name.empty())
     opts->name = "cafe";
   runtime::system sys{*opts};
-  auto started = node::node::start(sys.io_context(),
-                                   runtime::node_config(*opts));
+  auto started = services::start_node(sys.io_context(),
+                                      runtime::node_config(*opts));
   if (!started) {
     std::cerr << argv[0] << ": " << started.error() << '\n';
     return 1;

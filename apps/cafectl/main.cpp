@@ -26,6 +26,7 @@
 #include "cafe/runtime/errc.hpp"
 #include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
+#include "cafe/services/start_node.hpp"
 #include "command.hpp"
 #include "exit_code.hpp"
 #include "run_command.hpp"
@@ -159,7 +160,7 @@ int main(int argc, char** argv) {
   }};
   auto code = cafectl::exit_code::unreachable;
   {
-    auto started = node::node::start(io, cfg);
+    auto started = services::start_node(io, cfg);
     if (!started) {
       if (cmd->verb == cafectl::verb::ping)
         std::cout << "pang" << std::endl;

@@ -24,6 +24,7 @@
 #include "cafe/log.hpp"
 #include "cafe/node/mailbox.hpp"
 #include "cafe/node/node.hpp"
+#include "cafe/services/start_node.hpp"
 
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
@@ -441,7 +442,7 @@ int main(int argc, char** argv) {
   cfg.epmd_port = opts.epmd_port;
   // The script starts a private epmd: a missing one is an error here.
   cfg.embedded_epmd = false;
-  auto started = node::node::start(io, cfg);
+  auto started = services::start_node(io, cfg);
   if (!started)
     fail(started.error());
   auto nd = *started;

@@ -14,6 +14,7 @@
 #include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
+#include "cafe/services/start_node.hpp"
 
 #include <boost/program_options.hpp>
 #include <caf/actor_system.hpp>
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     = cafe::runtime::node_config(*opts); // --sname, --cookie, --epmd-port
   if (cfg.name.empty())
     cfg.name = "hello";
-  auto node = cafe::node::node::start(sys.io_context(), cfg);
+  auto node = cafe::services::start_node(sys.io_context(), cfg);
   if (!node) {
     std::cerr << "hello_erlang: " << node.error() << '\n';
     return 1;

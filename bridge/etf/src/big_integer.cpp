@@ -46,8 +46,10 @@ std::string big_integer::to_string() const {
         break;
     }
   }
+  // push_back, not `out = "0"`: g++ 12 -O2 warns falsely (-Wrestrict,
+  // GCC PR 105329) about assigning a one-character literal to a string.
   if (out.empty())
-    out = "0";
+    out.push_back('0');
   if (negative)
     out.push_back('-');
   std::reverse(out.begin(), out.end());

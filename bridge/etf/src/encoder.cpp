@@ -192,10 +192,6 @@ public:
     return 3 + x.text().size();
   }
 
-  size_t size(const term& x) const noexcept {
-    return x.visit([this](const auto& v) -> size_t { return size_of(v); });
-  }
-
   template <class T>
   size_t size_of(const T& v) const noexcept {
     {
@@ -244,6 +240,13 @@ public:
         return 6 + v.bytes.size();
       }
     }
+  }
+
+  // Defined after size_of: clang instantiates std::visit's dispatch as it
+  // parses this body and would otherwise never emit the size_of<T> it calls
+  // (undefined references at link time, llvm/llvm-project#115731).
+  size_t size(const term& x) const noexcept {
+    return x.visit([this](const auto& v) -> size_t { return size_of(v); });
   }
 
   uint8_t* write(const term& x, uint8_t* out) const noexcept {

@@ -5,7 +5,6 @@
 #include "cafe/node/epmd_registrar.hpp"
 #include "cafe/node/gen_call.hpp"
 #include "cafe/node/mailbox.hpp"
-#include "net_kernel.hpp"
 #include "node_impl.hpp"
 
 #include <algorithm>
@@ -76,10 +75,6 @@ node::start(boost::asio::io_context& io, config cfg) {
   std::shared_ptr<node> result{new node(ptr)};
   ptr->self = result;
   ptr->listener->run(ptr->settings, ptr);
-  // The BEAM's net_kernel, as far as peers need it.
-  auto nk = std::make_shared<net_kernel>(result);
-  result->add_process(nk->self(), nk);
-  result->register_name(etf::atom{"net_kernel"}, nk->self());
   logger().info("node {} up: listening on port {}, creation {}", ptr->name_text,
                 ptr->listener->port(), ptr->creation);
   return result;

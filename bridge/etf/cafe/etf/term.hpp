@@ -19,22 +19,23 @@ namespace cafe::etf {
 
 class term;
 
+// The containers below hold the still-incomplete `term`. Their members that
+// touch a `std::vector<term>` are defined after `term`: clang instantiates
+// the (constexpr since C++20) vector members a body names right away, which
+// needs `term` complete.
+
 /// `{E1, ..., En}`.
 struct tuple {
   std::vector<term> elements;
 
   tuple() = default;
-  explicit tuple(std::vector<term> xs) : elements(std::move(xs)) {}
+  explicit tuple(std::vector<term> xs);
 
-  size_t size() const noexcept {
-    return elements.size();
-  }
+  size_t size() const noexcept;
 
-  const term& operator[](size_t i) const {
-    return elements[i];
-  }
+  const term& operator[](size_t i) const;
 
-  friend bool operator==(const tuple&, const tuple&) = default;
+  friend bool operator==(const tuple& x, const tuple& y);
 };
 
 /// `[E1, ..., En | Tail]`. A proper list has no tail (the tail is `[]`);
@@ -45,24 +46,18 @@ struct list {
   std::shared_ptr<const term> tail;
 
   list() = default;
-  explicit list(std::vector<term> xs) : elements(std::move(xs)) {}
+  explicit list(std::vector<term> xs);
   list(std::vector<term> xs, term tail);
 
   bool proper() const noexcept {
     return tail == nullptr;
   }
 
-  bool empty() const noexcept {
-    return elements.empty() && proper();
-  }
+  bool empty() const noexcept;
 
-  size_t size() const noexcept {
-    return elements.size();
-  }
+  size_t size() const noexcept;
 
-  const term& operator[](size_t i) const {
-    return elements[i];
-  }
+  const term& operator[](size_t i) const;
 
   friend bool operator==(const list& x, const list& y);
 };
@@ -74,12 +69,9 @@ struct map {
   std::vector<std::pair<term, term>> entries;
 
   map() = default;
-  explicit map(std::vector<std::pair<term, term>> xs)
-    : entries(std::move(xs)) {}
+  explicit map(std::vector<std::pair<term, term>> xs);
 
-  size_t size() const noexcept {
-    return entries.size();
-  }
+  size_t size() const noexcept;
 
   /// Linear lookup by exact key equality; nullptr when absent.
   const term* find(const term& key) const;
@@ -235,6 +227,49 @@ public:
 private:
   variant_type value_;
 };
+
+// -- members of tuple, list and map that need a complete term ----------------
+
+inline tuple::tuple(std::vector<term> xs) : elements(std::move(xs)) {
+  // nop
+}
+
+inline size_t tuple::size() const noexcept {
+  return elements.size();
+}
+
+inline const term& tuple::operator[](size_t i) const {
+  return elements[i];
+}
+
+inline bool operator==(const tuple& x, const tuple& y) {
+  return x.elements == y.elements;
+}
+
+inline list::list(std::vector<term> xs) : elements(std::move(xs)) {
+  // nop
+}
+
+inline bool list::empty() const noexcept {
+  return elements.empty() && proper();
+}
+
+inline size_t list::size() const noexcept {
+  return elements.size();
+}
+
+inline const term& list::operator[](size_t i) const {
+  return elements[i];
+}
+
+inline map::map(std::vector<std::pair<term, term>> xs)
+  : entries(std::move(xs)) {
+  // nop
+}
+
+inline size_t map::size() const noexcept {
+  return entries.size();
+}
 
 /// Builds `{Xs...}`: `make_tuple("chat"_atom, "bob"_bin, 42)`.
 template <class... Ts>

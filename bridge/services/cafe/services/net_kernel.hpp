@@ -6,14 +6,14 @@
 
 #include <memory>
 
-namespace cafe::node {
+namespace cafe::services {
 
 /// The part of the BEAM's net_kernel that peers talk to: it answers
 /// `{'$gen_call', {From, Tag}, {is_auth, Node}}` with `{Tag, yes}`, which is
 /// what `net_adm:ping` asks. Registered as `net_kernel` on every node.
-class net_kernel : public local_process {
+class net_kernel : public node::local_process {
 public:
-  explicit net_kernel(const std::shared_ptr<node>& owner);
+  explicit net_kernel(const std::shared_ptr<node::node>& owner);
 
   const etf::pid& self() const noexcept {
     return self_;
@@ -31,8 +31,8 @@ public:
   }
 
 private:
-  std::weak_ptr<node> owner_;
+  std::weak_ptr<node::node> owner_;
   etf::pid self_;
 };
 
-} // namespace cafe::node
+} // namespace cafe::services
