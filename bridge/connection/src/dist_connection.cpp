@@ -1,9 +1,8 @@
 #include "cafe/connection/dist_connection.hpp"
 
 #include "accept.hpp"
+#include "cafe/connection/output_queue.hpp"
 #include "cafe/dist/frame_reader.hpp"
-#include "cafe/dist/frame_writer.hpp"
-#include "cafe/dist/sender.hpp"
 #include "cafe/handshake/acceptor.hpp"
 #include "cafe/handshake/initiator.hpp"
 #include "cafe/log.hpp"
@@ -42,29 +41,6 @@ using std::chrono::steady_clock;
 /// How many bytes one read asks for.
 constexpr size_t read_chunk = size_t{64} << 10;
 
-/// The local process a signal comes from, if the operation names one.
-std::optional<etf::pid> sender_of(const dist::control_message& ctl) {
-  return std::visit(
-    [](const auto& x) -> std::optional<etf::pid> {
-      if constexpr (requires { x.from; }) {
-        using from_type = std::decay_t<decltype(x.from)>;
-        if constexpr (std::is_same_v<from_type, etf::pid>)
-          return x.from;
-        else if constexpr (std::is_same_v<from_type, dist::pid_or_name>)
-          if (auto p = std::get_if<etf::pid>(&x.from))
-            return *p;
-      }
-      return std::nullopt;
-    },
-    ctl);
-}
-
-/// The rest of a fragmented message, and who sent it.
-struct outgoing_fragments {
-  dist::fragmenter frags;
-  std::optional<etf::pid> sender;
-};
-
 class tcp_connection : public dist_connection,
                        public std::enable_shared_from_this<tcp_connection> {
 public:
@@ -102,7 +78,7 @@ public:
 
   bool is_up() const noexcept override {
     std::lock_guard guard{mtx_};
-    return sender_.has_value() && !closed_;
+    return out_.distributing() && !closed_;
   }
 
   dist::flags_t flags() const noexcept override {
@@ -118,41 +94,25 @@ public:
   send_status send(const dist::control_message& ctl, const etf::term* payload,
                    bool force) override {
     std::unique_lock guard{mtx_};
-    if (closed_ || !sender_)
+    if (closed_ || !out_.distributing())
       return send_status::closed;
-    if (!force && queued_locked() >= cfg_.busy_limit)
+    if (!force && out_.size() >= cfg_.busy_limit)
       return send_status::busy;
-    // Erlang keeps the signals between two processes in order: nothing may
-    // overtake the rest of an earlier fragmented message from the same
-    // sender (OTP blocks the sender until its last fragment is out). Other
-    // senders' messages still slip in between fragments.
-    auto from = sender_of(ctl);
-    for (auto i = fragmenters_.begin(); i != fragmenters_.end();) {
-      if (from && i->sender && *i->sender != *from) {
-        ++i;
-        continue;
-      }
-      while (!i->frags.done())
-        i->frags.next(pending_);
-      i = fragmenters_.erase(i);
-    }
-    auto res = sender_->write(ctl, payload, pending_);
-    if (!res) {
+    if (auto res = out_.push(ctl, payload, sender_of(ctl)); !res) {
       cafe::logger().warn("dist: cannot send to {}: {}", peer_name_,
                           dist::to_string(res.error()));
       return send_status::rejected;
     }
-    if (!res->done())
-      fragmenters_.push_back({std::move(*res), from});
     wrote_since_tick_ = true;
     // An idle connection writes at once from the caller's thread, saving a
     // strand hop on every round trip. The posted write still runs, so what
     // a burst queues meanwhile goes out batched.
-    if (!write_in_flight_ && fragmenters_.empty() && fd_ >= 0) {
-      auto n = ::send(fd_, pending_.data(), pending_.size(),
+    if (!write_in_flight_ && !out_.has_fragments() && fd_ >= 0) {
+      auto ready = out_.ready();
+      auto n = ::send(fd_, ready.data(), ready.size(),
                       MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n > 0)
-        pending_.erase(pending_.begin(), pending_.begin() + n);
+        out_.consume(static_cast<size_t>(n));
     }
     schedule_write_locked();
     return send_status::ok;
@@ -161,9 +121,9 @@ public:
   bool wait_writable(std::chrono::milliseconds timeout) override {
     std::unique_lock guard{mtx_};
     writable_.wait_for(guard, timeout, [this] {
-      return closed_ || queued_locked() < cfg_.busy_limit;
+      return closed_ || out_.size() < cfg_.busy_limit;
     });
-    return !closed_ && queued_locked() < cfg_.busy_limit;
+    return !closed_ && out_.size() < cfg_.busy_limit;
   }
 
   void close(std::string reason) override {
@@ -175,7 +135,7 @@ public:
 
   size_t queued_bytes() const noexcept override {
     std::lock_guard guard{mtx_};
-    return queued_locked();
+    return out_.size();
   }
 
   // -- start-up --------------------------------------------------------------
@@ -231,7 +191,7 @@ private:
   void handle(handshake::progress prog) {
     if (!prog.output.empty()) {
       std::lock_guard guard{mtx_};
-      pending_.insert(pending_.end(), prog.output.begin(), prog.output.end());
+      out_.append(prog.output);
       schedule_write_locked();
     }
     auto self = shared_from_this();
@@ -271,7 +231,7 @@ private:
           // Write what the machine produced (e.g. "snot_allowed"), then go.
           close_after_write_ = true;
           std::lock_guard guard{mtx_};
-          if (pending_.empty() && !write_in_flight_)
+          if (out_.size() == 0 && !write_in_flight_)
             asio::post(strand_, [self] { self->shutdown(self->failure_); });
         }
       },
@@ -290,7 +250,7 @@ private:
       dist::sender_config scfg;
       scfg.flags = ev.flags;
       scfg.max_fragment_size = cfg_.max_fragment_size;
-      sender_.emplace(scfg);
+      out_.start_distribution(scfg);
       fd_ = socket_.native_handle();
     }
     dist::receiver_config rcfg;
@@ -421,7 +381,7 @@ private:
     {
       std::lock_guard guard{mtx_};
       if (!wrote_since_tick_) {
-        dist::append_tick(pending_);
+        out_.append_tick();
         schedule_write_locked();
       }
       wrote_since_tick_ = false;
@@ -431,13 +391,6 @@ private:
 
   // -- writing ---------------------------------------------------------------
 
-  size_t queued_locked() const noexcept {
-    size_t n = pending_.size() + writing_.size();
-    for (auto& f : fragmenters_)
-      n += f.frags.remaining() * f.frags.next_frame_size();
-    return n;
-  }
-
   void schedule_write_locked() {
     if (write_in_flight_)
       return;
@@ -446,15 +399,12 @@ private:
   }
 
   void do_write() {
+    std::span<const uint8_t> batch;
     {
       std::lock_guard guard{mtx_};
-      // One fragment of every large message per round: small messages
-      // queued meanwhile go out between fragments.
-      for (auto i = fragmenters_.begin(); i != fragmenters_.end();) {
-        i->frags.next(pending_);
-        i = i->frags.done() ? fragmenters_.erase(i) : std::next(i);
-      }
-      if (pending_.empty() || closed_) {
+      if (!closed_)
+        batch = out_.next_batch();
+      if (batch.empty()) {
         write_in_flight_ = false;
         writable_.notify_all();
         if (close_after_write_ && !closed_)
@@ -463,9 +413,8 @@ private:
           });
         return;
       }
-      writing_.swap(pending_);
     }
-    asio::async_write(socket_, asio::buffer(writing_),
+    asio::async_write(socket_, asio::buffer(batch.data(), batch.size()),
                       asio::bind_executor(
                         strand_, [self = shared_from_this()](auto ec, size_t) {
                           self->on_write(ec);
@@ -475,9 +424,7 @@ private:
   void on_write(boost::system::error_code ec) {
     {
       std::lock_guard guard{mtx_};
-      writing_.clear();
-      if (writing_.capacity() > (size_t{4} << 20))
-        writing_.shrink_to_fit();
+      out_.written();
     }
     writable_.notify_all();
     if (ec)
@@ -494,8 +441,7 @@ private:
         return;
       closed_ = true;
       fd_ = -1;
-      pending_.clear();
-      fragmenters_.clear();
+      out_.clear();
     }
     writable_.notify_all();
     boost::system::error_code ignored;
@@ -526,10 +472,7 @@ private:
   etf::atom peer_;
   dist::flags_t flags_ = 0;
   uint32_t peer_creation_ = 0;
-  std::optional<dist::sender> sender_;
-  std::vector<uint8_t> pending_;
-  std::vector<uint8_t> writing_;
-  std::deque<outgoing_fragments> fragmenters_;
+  output_queue out_;
   bool write_in_flight_ = false;
   /// The socket for direct writes (-1 until up and once closed); only used
   /// under `mtx_` while no asynchronous write is in flight.
