@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   # toolchain
   cmake ninja-build g++ pkg-config ccache clang-format
+  # clang builds the sanitizer suites (scripts/test.sh); with
+  # --no-install-recommends its ASan/UBSan runtimes need naming
+  clang libclang-rt-14-dev
   # libraries
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev

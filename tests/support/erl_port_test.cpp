@@ -120,4 +120,12 @@ TEST(tools, require_tool_throws_for_a_missing_tool) {
   EXPECT_FALSE(find_tool("cafe-no-such-tool"));
   EXPECT_THROW(require_tool("cafe-no-such-tool"), std::runtime_error);
   EXPECT_TRUE(find_tool("sh"));
+  // The message names the caller, not tools.hpp.
+  try {
+    require_tool("cafe-no-such-tool");
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string_view{e.what()}.find("erl_port_test.cpp:"),
+              std::string_view::npos)
+      << e.what();
+  }
 }

@@ -183,7 +183,8 @@ TEST_F(signals, erl_monitor_gets_the_actor_exit_reason) {
   auto [watcher, watcher_proxy] = erl_agent(false);
   (void)watcher_proxy;
   /// Has the erl watcher monitor `target` (an Erlang literal); its ref.
-  auto monitor = [&](const std::string& target, const etf::term& as) {
+  auto monitor = [&, &watcher = watcher](const std::string& target,
+                                         const etf::term& as) {
     command(*a, watcher, "{cmd, monitor, " + target + "}");
     auto msg = probe->receive(5s);
     etf::term info;
@@ -193,8 +194,9 @@ TEST_F(signals, erl_monitor_gets_the_actor_exit_reason) {
       << (msg ? etf::to_string(*msg) : "nothing");
     return ref;
   };
-  auto down = [&](const etf::reference& ref, const etf::term& who,
-                  const etf::term& reason) {
+  auto down = [&, &watcher = watcher](const etf::reference& ref,
+                                      const etf::term& who,
+                                      const etf::term& reason) {
     return report(watcher, etf::make_tuple("DOWN"_atom, ref, "process"_atom,
                                            who, reason));
   };
@@ -256,7 +258,8 @@ TEST_F(signals, erl_exit_reaches_a_linked_trapping_actor) {
   auto [agent, proxy] = erl_agent(false);
   tell(c, caf::link_atom::value, proxy);
   auto pid = br->pid_of(c);
-  ASSERT_TRUE(eventually([&] { return erl_linked(*a, agent, pid); }, 5s));
+  ASSERT_TRUE(
+    eventually([&, &agent = agent] { return erl_linked(*a, agent, pid); }, 5s));
   command(*a, agent, "{cmd, exit, {shutdown, x}}");
   auto rep = next_report(self);
   ASSERT_TRUE(rep);
@@ -270,7 +273,8 @@ TEST_F(signals, erl_exit_reaches_a_linked_trapping_actor) {
   // `kill` through a link is an ordinary, trappable reason.
   auto [killed, killed_proxy] = erl_agent(false);
   tell(c, caf::link_atom::value, killed_proxy);
-  ASSERT_TRUE(eventually([&] { return erl_linked(*a, killed, pid); }, 5s));
+  ASSERT_TRUE(eventually(
+    [&, &killed = killed] { return erl_linked(*a, killed, pid); }, 5s));
   command(*a, killed, "{cmd, exit, kill}");
   rep = next_report(self);
   ASSERT_TRUE(rep);
@@ -287,17 +291,20 @@ TEST_F(signals, erl_exit_reaches_a_linked_trapping_actor) {
   // Unlinked before the end: nothing arrives.
   auto [agent2, proxy2] = erl_agent(false);
   tell(c, caf::link_atom::value, proxy2);
-  ASSERT_TRUE(eventually([&] { return erl_linked(*a, agent2, pid); }, 5s));
+  ASSERT_TRUE(eventually(
+    [&, &agent2 = agent2] { return erl_linked(*a, agent2, pid); }, 5s));
   tell(c, caf::unlink_atom::value, proxy2);
-  ASSERT_TRUE(eventually([&] { return !erl_linked(*a, agent2, pid); }, 5s));
+  ASSERT_TRUE(eventually(
+    [&, &agent2 = agent2] { return !erl_linked(*a, agent2, pid); }, 5s));
   command(*a, agent2, "{cmd, exit, {shutdown, y}}");
   EXPECT_FALSE(next_report(self, 500ms));
   // A non-trapping actor linked to an erl process dies with its reason.
   auto d = spawn_agent(caf::actor_cast<caf::actor>(self), false);
   auto [agent3, proxy3] = erl_agent(false);
   tell(d, caf::link_atom::value, proxy3);
-  ASSERT_TRUE(
-    eventually([&] { return erl_linked(*a, agent3, br->pid_of(d)); }, 5s));
+  ASSERT_TRUE(eventually(
+    [&, &agent3 = agent3] { return erl_linked(*a, agent3, br->pid_of(d)); },
+    5s));
   self->monitor(d);
   command(*a, agent3, "{cmd, exit, {shutdown, z}}");
   auto down = next_down(self);
@@ -326,14 +333,14 @@ TEST_F(signals, erl_kill_kills_a_trapping_actor) {
   EXPECT_EQ(actor::to_exit_term(down->reason), etf::term{"killed"_atom});
   // The exit handler never saw it.
   EXPECT_FALSE(next_report(self, 300ms));
-  auto exit = probe_take([&](const etf::term& x) {
+  auto exit = probe_take([&, &linked = linked](const etf::term& x) {
     return etf::match(x, "agent"_atom, linked, etf::_);
   });
   ASSERT_TRUE(exit);
   EXPECT_EQ(*exit,
             report(linked, etf::make_tuple("EXIT"_atom, pid, "killed"_atom)))
     << etf::to_string(*exit);
-  auto done = probe_take([&](const etf::term& x) {
+  auto done = probe_take([&, &killer = killer](const etf::term& x) {
     return etf::match(x, "agent"_atom, killer, etf::_);
   });
   ASSERT_TRUE(done);
@@ -358,7 +365,8 @@ TEST_F(signals, linked_trapping_erl_process_gets_the_actor_exit_reason) {
   auto [agent2, proxy2] = erl_agent(true);
   tell(d, caf::link_atom::value, proxy2);
   auto pid2 = br->pid_of(d);
-  ASSERT_TRUE(eventually([&] { return erl_linked(*a, agent2, pid2); }, 5s));
+  ASSERT_TRUE(eventually(
+    [&, &agent2 = agent2] { return erl_linked(*a, agent2, pid2); }, 5s));
   auto reason2 = etf::make_tuple("shutdown"_atom, "z"_atom);
   caf::anon_send(d, stop_atom::value, reason2);
   expect(*probe, report(agent2, etf::make_tuple("EXIT"_atom, pid2, reason2)));
@@ -426,8 +434,9 @@ TEST_F(signals, killed_erl_node_is_noconnection) {
   auto c = spawn_agent(me, true);
   auto [linked, linked_proxy] = erl_agent(false);
   tell(c, caf::link_atom::value, linked_proxy);
-  ASSERT_TRUE(
-    eventually([&] { return erl_linked(*a, linked, br->pid_of(c)); }, 5s));
+  ASSERT_TRUE(eventually(
+    [&, &linked = linked] { return erl_linked(*a, linked, br->pid_of(c)); },
+    5s));
   a->kill();
   auto down = next_down(self);
   ASSERT_TRUE(down);

@@ -206,10 +206,11 @@ TEST(fragments, interleaved_sequences_and_small_messages) {
   ASSERT_EQ(got.messages.size(), sent.size());
   // Completion order differs from send order; match by content.
   for (auto& [ctl, payload] : sent) {
-    auto match = std::find_if(got.messages.begin(), got.messages.end(),
-                              [&](const message& m) {
-                                return m.control == ctl && m.payload == payload;
-                              });
+    auto match
+      = std::find_if(got.messages.begin(), got.messages.end(),
+                     [&ctl = ctl, &payload = payload](const message& m) {
+                       return m.control == ctl && m.payload == payload;
+                     });
     EXPECT_NE(match, got.messages.end()) << etf::to_string(payload);
   }
   // Every frame but the last of each message was a fragment event.

@@ -35,8 +35,7 @@ std::optional<std::filesystem::path> find_tool(std::string_view name) {
   }
 }
 
-std::filesystem::path require_tool(std::string_view name,
-                                   std::source_location where) {
+std::filesystem::path require_tool(std::string_view name, call_site where) {
   if (auto path = find_tool(name))
     return *path;
   std::string msg = "required tool '";
@@ -44,9 +43,9 @@ std::filesystem::path require_tool(std::string_view name,
   msg += "' not found on PATH (";
   msg += get_env("PATH").value_or("<unset>");
   msg += "), needed by ";
-  msg += where.file_name();
+  msg += where.file;
   msg += ':';
-  msg += std::to_string(where.line());
+  msg += std::to_string(where.line);
   msg += "; install it (see ENVIRONMENT.md) instead of skipping this test";
   throw std::runtime_error(msg);
 }

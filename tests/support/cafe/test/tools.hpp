@@ -2,10 +2,18 @@
 
 #include <filesystem>
 #include <optional>
-#include <source_location>
 #include <string_view>
 
 namespace cafe::test {
+
+/// Where a call was written. Not `std::source_location`: libstdc++ provides
+/// that only with `__builtin_source_location`, which clang 14 lacks; the
+/// `__builtin_FILE` / `__builtin_LINE` pair works with g++ and clang alike
+/// and, in a default argument, names the caller.
+struct call_site {
+  const char* file;
+  unsigned line;
+};
 
 /// Searches `PATH` for an executable file called `name`.
 std::optional<std::filesystem::path> find_tool(std::string_view name);
@@ -16,6 +24,6 @@ std::optional<std::filesystem::path> find_tool(std::string_view name);
 /// drive a real peer must never pass, or skip, without having run it.
 std::filesystem::path
 require_tool(std::string_view name,
-             std::source_location where = std::source_location::current());
+             call_site where = {__builtin_FILE(), __builtin_LINE()});
 
 } // namespace cafe::test
