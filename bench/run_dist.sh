@@ -2,7 +2,7 @@
 # Distribution benchmark (issue #3): message throughput and ping-pong round
 # trips over loopback between real erl nodes and cafe nodes, every pairing in
 # the same run, so the ratios compare like with like. Builds bench_dist_node
-# in Release, compiles bench/dist/dist_bench.erl, starts a private epmd, and
+# in Release, compiles bench/distribution/dist_bench.erl, starts a private epmd, and
 # prints a Markdown table of medians over RUNS runs (default 3).
 #
 #   bench/run_dist.sh [RUNS]
@@ -38,7 +38,7 @@ test_timeout=150
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCAFE_BUILD_TESTS=OFF -DCAFE_BUILD_BENCH=ON >&2
 ninja -C "$build" -j2 bench_dist_node >&2
-node_bin=$build/bench/dist/bench_dist_node
+node_bin=$build/bench/distribution/bench_dist_node
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cafe-bench-dist.XXXXXX")
 pids=()
@@ -55,7 +55,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-erlc -o "$work" "$root/bench/dist/dist_bench.erl"
+erlc -o "$work" "$root/bench/distribution/dist_bench.erl"
 host=$(hostname -s)
 
 # A private epmd on a free loopback port: no collision with other runs or a

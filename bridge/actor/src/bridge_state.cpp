@@ -5,7 +5,7 @@
 
 #include "actor_process.hpp"
 #include "cafe/actor/exit_reasons.hpp"
-#include "cafe/dist/flags.hpp"
+#include "cafe/distribution/flags.hpp"
 #include "cafe/node/gen_call.hpp"
 #include "erlang_proxy.hpp"
 
@@ -236,7 +236,7 @@ void bridge::state::on_node(etf::atom peer, bool up) {
   bool visible = false;
   if (up) {
     auto conn = node->connection_to(peer);
-    visible = conn && (conn->flags() & dist::flag::published) != 0;
+    visible = conn && (conn->flags() & distribution::flag::published) != 0;
   }
   std::vector<caf::strong_actor_ptr> subscribers;
   std::vector<caf::weak_actor_ptr> one_shot;

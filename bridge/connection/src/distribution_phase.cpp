@@ -44,21 +44,22 @@ bool tcp_connection::process_frames() {
   for (;;) {
     auto fr = reader_.next();
     if (!fr) {
-      shutdown("bad frame: " + dist::to_string(fr.error()));
+      shutdown("bad frame: " + distribution::to_string(fr.error()));
       return false;
     }
-    if (fr->kind == dist::frame_kind::incomplete)
+    if (fr->kind == distribution::frame_kind::incomplete)
       return !closed_;
-    if (fr->kind == dist::frame_kind::tick)
+    if (fr->kind == distribution::frame_kind::tick)
       continue;
     auto ev = receiver_->receive(fr->bytes, msg_);
     if (!ev) {
       // OTP kills the connection on any invalid message; so do we, and
       // only this one.
-      shutdown("invalid distribution message: " + dist::to_string(ev.error()));
+      shutdown("invalid distribution message: "
+               + distribution::to_string(ev.error()));
       return false;
     }
-    if (*ev == dist::receive_event::message && node)
+    if (*ev == distribution::receive_event::message && node)
       node->on_message(self, msg_);
     if (closed_)
       return false;

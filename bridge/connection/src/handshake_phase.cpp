@@ -83,13 +83,13 @@ void tcp_connection::on_handshake_done(handshake::done& ev) {
       peer_ = *a;
     flags_ = ev.flags;
     peer_creation_ = ev.peer_creation;
-    dist::sender_config scfg;
+    distribution::sender_config scfg;
     scfg.flags = ev.flags;
     scfg.max_fragment_size = cfg_.max_fragment_size;
     out_.start_distribution(scfg);
     fd_ = socket_.native_handle();
   }
-  dist::receiver_config rcfg;
+  distribution::receiver_config rcfg;
   rcfg.flags = ev.flags;
   rcfg.reassembly = cfg_.reassembly;
   rcfg.term_limits = cfg_.term_limits;

@@ -1,20 +1,20 @@
 #include "cafe/connection/output_queue.hpp"
 
-#include "cafe/dist/frame_writer.hpp"
+#include "cafe/distribution/frame_writer.hpp"
 
 #include <type_traits>
 #include <variant>
 
 namespace cafe::connection {
 
-std::optional<etf::pid> sender_of(const dist::control_message& ctl) {
+std::optional<etf::pid> sender_of(const distribution::control_message& ctl) {
   return std::visit(
     [](const auto& x) -> std::optional<etf::pid> {
       if constexpr (requires { x.from; }) {
         using from_type = std::decay_t<decltype(x.from)>;
         if constexpr (std::is_same_v<from_type, etf::pid>)
           return x.from;
-        else if constexpr (std::is_same_v<from_type, dist::pid_or_name>)
+        else if constexpr (std::is_same_v<from_type, distribution::pid_or_name>)
           if (auto p = std::get_if<etf::pid>(&x.from))
             return *p;
       }
@@ -28,16 +28,17 @@ void output_queue::append(std::span<const uint8_t> bytes) {
 }
 
 void output_queue::append_tick() {
-  dist::append_tick(pending_);
+  distribution::append_tick(pending_);
 }
 
-void output_queue::start_distribution(dist::sender_config cfg) {
+void output_queue::start_distribution(distribution::sender_config cfg) {
   sender_.emplace(cfg);
 }
 
-dist::result<void> output_queue::push(const dist::control_message& ctl,
-                                      const etf::term* payload,
-                                      const std::optional<etf::pid>& from) {
+distribution::result<void>
+output_queue::push(const distribution::control_message& ctl,
+                   const etf::term* payload,
+                   const std::optional<etf::pid>& from) {
   // OTP blocks a sender until its last fragment is out; here the rest of
   // its earlier message is simply written first.
   for (auto i = fragments_.begin(); i != fragments_.end();) {

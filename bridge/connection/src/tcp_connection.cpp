@@ -13,7 +13,7 @@
 
 namespace cafe::connection::detail {
 
-send_status tcp_connection::send(const dist::control_message& ctl,
+send_status tcp_connection::send(const distribution::control_message& ctl,
                                  const etf::term* payload, bool force) {
   std::unique_lock guard{mtx_};
   if (closed_ || !out_.distributing())
@@ -22,7 +22,7 @@ send_status tcp_connection::send(const dist::control_message& ctl,
     return send_status::busy;
   if (auto res = out_.push(ctl, payload, sender_of(ctl)); !res) {
     cafe::logger().warn("dist: cannot send to {}: {}", peer_name_,
-                        dist::to_string(res.error()));
+                        distribution::to_string(res.error()));
     return send_status::rejected;
   }
   wrote_since_tick_ = true;

@@ -10,7 +10,7 @@
 
 #include "cafe/connection/dist_connection.hpp"
 #include "cafe/connection/output_queue.hpp"
-#include "cafe/dist/frame_reader.hpp"
+#include "cafe/distribution/frame_reader.hpp"
 #include "cafe/handshake/acceptor.hpp"
 #include "cafe/handshake/initiator.hpp"
 
@@ -75,7 +75,7 @@ public:
     return out_.distributing() && !closed_;
   }
 
-  dist::flags_t flags() const noexcept override {
+  distribution::flags_t flags() const noexcept override {
     std::lock_guard guard{mtx_};
     return flags_;
   }
@@ -85,8 +85,8 @@ public:
     return peer_creation_;
   }
 
-  send_status send(const dist::control_message& ctl, const etf::term* payload,
-                   bool force) override;
+  send_status send(const distribution::control_message& ctl,
+                   const etf::term* payload, bool force) override;
 
   bool wait_writable(std::chrono::milliseconds timeout) override;
 
@@ -164,7 +164,7 @@ private:
   std::condition_variable writable_;
   std::string peer_name_;
   etf::atom peer_;
-  dist::flags_t flags_ = 0;
+  distribution::flags_t flags_ = 0;
   uint32_t peer_creation_ = 0;
   output_queue out_;
   bool write_in_flight_ = false;
@@ -186,9 +186,9 @@ private:
   bool up_ = false;
   asio::steady_timer tick_timer_;
   asio::steady_timer setup_timer_;
-  dist::frame_reader reader_;
-  std::optional<dist::receiver> receiver_;
-  dist::message msg_;
+  distribution::frame_reader reader_;
+  std::optional<distribution::receiver> receiver_;
+  distribution::message msg_;
   bool read_since_tick_ = false;
   unsigned silent_intervals_ = 0;
 };

@@ -10,7 +10,7 @@ namespace cafe::handshake {
 
 namespace {
 
-constexpr dist::flags_t low_half = 0xFFFFFFFF;
+constexpr distribution::flags_t low_half = 0xFFFFFFFF;
 
 } // namespace
 
@@ -25,7 +25,7 @@ void acceptor::fail(progress& out, errc reason, std::string detail) {
   out.ev = failure{reason, std::move(detail)};
 }
 
-dist::flags_t acceptor::required_now() const noexcept {
+distribution::flags_t acceptor::required_now() const noexcept {
   // An old 'n' peer has told us only the low half of its flags until the
   // complement arrives (dist_util checks twice for the same reason).
   return old_form_ && step_ == step::recv_name ? cfg_.required & low_half
@@ -129,7 +129,7 @@ void acceptor::on_name(progress& out, std::span<const uint8_t> frame) {
     fail(out, errc::unexpected_message, "expected send_name");
     return;
   }
-  dist::flags_t flags = 0;
+  distribution::flags_t flags = 0;
   if (frame[0] == tag::name) {
     auto msg = decode_send_name(frame);
     if (!msg) {
@@ -149,7 +149,7 @@ void acceptor::on_name(progress& out, std::span<const uint8_t> frame) {
     flags = msg->flags;
     peer_ = std::move(msg->name);
   }
-  if ((flags & dist::flag::name_me) != 0) {
+  if ((flags & distribution::flag::name_me) != 0) {
     encode(status_msg{"not_allowed"}, out.output);
     fail(out, errc::name_me_unsupported,
          "dynamic name requested by host " + detail::quote(peer_));
@@ -160,8 +160,8 @@ void acceptor::on_name(progress& out, std::span<const uint8_t> frame) {
     fail(out, errc::bad_node_name, "peer node name " + detail::quote(peer_));
     return;
   }
-  peer_flags_ = dist::expand_mandatory_25(flags);
-  if (auto missing = dist::missing_flags(peer_flags_, required_now())) {
+  peer_flags_ = distribution::expand_mandatory_25(flags);
+  if (auto missing = distribution::missing_flags(peer_flags_, required_now())) {
     encode(status_msg{"not_allowed"}, out.output);
     fail(out, errc::missing_flags,
          peer_ + " cannot handle " + detail::flag_names(missing));
@@ -201,10 +201,10 @@ void acceptor::on_complement(progress& out, std::span<const uint8_t> frame) {
     fail(out, msg.error(), "expected complement");
     return;
   }
-  peer_flags_ |= dist::flags_t{msg->flags_high} << 32;
+  peer_flags_ |= distribution::flags_t{msg->flags_high} << 32;
   peer_creation_ = msg->creation;
   step_ = step::recv_challenge_reply;
-  if (auto missing = dist::missing_flags(peer_flags_, required_now())) {
+  if (auto missing = distribution::missing_flags(peer_flags_, required_now())) {
     // dist_util checks again and, being the acceptor, sends not_allowed
     // even this late.
     encode(status_msg{"not_allowed"}, out.output);

@@ -7,8 +7,8 @@ namespace cafe::handshake::detail {
 
 namespace {
 
-std::string_view name_of(dist::flags_t bit) {
-  namespace f = dist::flag;
+std::string_view name_of(distribution::flags_t bit) {
+  namespace f = distribution::flag;
   switch (bit) {
     case f::published: return "PUBLISHED";
     case f::atom_cache: return "ATOM_CACHE";
@@ -45,10 +45,10 @@ std::string_view name_of(dist::flags_t bit) {
 
 } // namespace
 
-std::string flag_names(dist::flags_t fs) {
+std::string flag_names(distribution::flags_t fs) {
   std::string result = "[";
   for (int i = 0; i < 64; ++i) {
-    auto bit = dist::flags_t{1} << i;
+    auto bit = distribution::flags_t{1} << i;
     if ((fs & bit) == 0)
       continue;
     if (result.size() > 1)

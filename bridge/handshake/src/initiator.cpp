@@ -139,8 +139,8 @@ void initiator::on_challenge(progress& out, std::span<const uint8_t> frame) {
          "dialed " + peer_ + ", challenge from " + detail::quote(msg->name));
     return;
   }
-  peer_flags_ = dist::expand_mandatory_25(msg->flags);
-  if (auto missing = dist::missing_flags(peer_flags_, cfg_.required)) {
+  peer_flags_ = distribution::expand_mandatory_25(msg->flags);
+  if (auto missing = distribution::missing_flags(peer_flags_, cfg_.required)) {
     // OTP aborts silently here; only the acceptor sends not_allowed.
     fail(out, errc::missing_flags,
          peer_ + " cannot handle " + detail::flag_names(missing));

@@ -105,7 +105,7 @@ void node::impl::on_up(const conn_ptr& conn) {
     w(peer, true);
 }
 
-void node::impl::on_message(const conn_ptr& conn, dist::message& msg) {
+void node::impl::on_message(const conn_ptr& conn, distribution::message& msg) {
   handle(conn, msg);
 }
 

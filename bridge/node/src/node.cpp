@@ -207,8 +207,8 @@ send_status node::send(const etf::pid& from, etf::atom name, etf::atom to_node,
       impl_->deliver_local(*pid, from, msg);
     return send_status::ok;
   }
-  return impl_->send_control(to_node, dist::reg_send{from, etf::atom{}, name},
-                             &msg, force);
+  return impl_->send_control(
+    to_node, distribution::reg_send{from, etf::atom{}, name}, &msg, force);
 }
 
 send_status node::send_to_alias(const etf::pid& from,
@@ -217,8 +217,8 @@ send_status node::send_to_alias(const etf::pid& from,
   // cafe hands out no aliases of its own: a local alias names nothing.
   if (alias.node == impl_->name)
     return send_status::ok;
-  return impl_->send_control(alias.node, dist::alias_send{from, alias}, &msg,
-                             force);
+  return impl_->send_control(alias.node, distribution::alias_send{from, alias},
+                             &msg, force);
 }
 
 bool node::wait_writable(etf::atom peer, std::chrono::milliseconds timeout) {
@@ -292,7 +292,7 @@ std::vector<etf::atom> node::nodes(bool hidden) const {
   for (auto& [peer, st] : impl_->peers) {
     if (!st.up)
       continue;
-    auto published = (st.conn->flags() & dist::flag::published) != 0;
+    auto published = (st.conn->flags() & distribution::flag::published) != 0;
     if (published || hidden)
       result.push_back(peer);
   }

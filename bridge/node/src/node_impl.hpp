@@ -24,7 +24,7 @@ namespace cafe::node {
 
 /// A message accepted for a peer whose connection is still being set up.
 struct queued_message {
-  dist::control_message control;
+  distribution::control_message control;
   std::optional<etf::term> payload;
 };
 
@@ -37,7 +37,7 @@ struct peer_state {
   bool up = false;
   /// The negotiated flags, once up (kept here so senders need no second
   /// lock to pick a message form).
-  dist::flags_t flags = 0;
+  distribution::flags_t flags = 0;
   std::vector<std::function<void(bool)>> waiters;
   std::deque<queued_message> queue;
 };
@@ -114,7 +114,7 @@ struct node::impl : connection::owner,
   /// Sends a control message to `peer`: through its connection when up,
   /// queued while it is being set up, after a connect otherwise. `force`
   /// ignores the busy limit (protocol replies).
-  send_status send_control(etf::atom peer, dist::control_message ctl,
+  send_status send_control(etf::atom peer, distribution::control_message ctl,
                            const etf::term* payload, bool force = false);
 
   /// Sends a message from a local process to a remote pid, in the form
@@ -129,7 +129,7 @@ struct node::impl : connection::owner,
   void connect_failed(etf::atom peer);
 
   /// Negotiated flags with `peer` (0 if not up).
-  dist::flags_t flags_of(etf::atom peer) const;
+  distribution::flags_t flags_of(etf::atom peer) const;
 
   // -- routing (routing.cpp) --------------------------------------------------
 
@@ -138,7 +138,7 @@ struct node::impl : connection::owner,
                      etf::term msg);
 
   void handle(const std::shared_ptr<connection::dist_connection>& conn,
-              dist::message& msg);
+              distribution::message& msg);
 
   // -- signals (signals.cpp) --------------------------------------------------
 
@@ -162,10 +162,11 @@ struct node::impl : connection::owner,
   void on_unlink_id_ack(uint64_t id, const etf::pid& from, const etf::pid& to);
   void on_exit(const etf::pid& from, const etf::pid& to,
                const etf::term& reason, bool linked);
-  void on_monitor(const etf::pid& watcher, const dist::pid_or_name& target,
+  void on_monitor(const etf::pid& watcher,
+                  const distribution::pid_or_name& target,
                   const etf::reference& ref);
   void on_demonitor(const etf::reference& ref);
-  void on_monitor_exit(const dist::pid_or_name& who, const etf::pid& to,
+  void on_monitor_exit(const distribution::pid_or_name& who, const etf::pid& to,
                        const etf::reference& ref, const etf::term& reason);
 
   /// Sends an exit signal (link broken) or monitor exit to a process,
@@ -186,7 +187,7 @@ struct node::impl : connection::owner,
   on_replace(const std::shared_ptr<connection::dist_connection>& conn) override;
   void on_up(const std::shared_ptr<connection::dist_connection>& conn) override;
   void on_message(const std::shared_ptr<connection::dist_connection>& conn,
-                  dist::message& msg) override;
+                  distribution::message& msg) override;
   void on_down(const std::shared_ptr<connection::dist_connection>& conn,
                const std::string& reason) override;
 };

@@ -17,7 +17,7 @@ struct overload : Fs... {
 template <class... Fs>
 overload(Fs...) -> overload<Fs...>;
 
-const etf::term& payload_of(const dist::message& msg) {
+const etf::term& payload_of(const distribution::message& msg) {
   static const etf::term none;
   return msg.payload ? *msg.payload : none;
 }
@@ -39,7 +39,7 @@ void node::impl::deliver_local(const etf::pid& to,
 }
 
 void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
-                        dist::message& msg) {
+                        distribution::message& msg) {
   auto reg_send = [&](const etf::pid& from, etf::atom name) {
     std::shared_ptr<local_process> proc;
     {
@@ -59,7 +59,7 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
   // start the function, so the caller is not left waiting.
   auto refuse_spawn = [this](const etf::reference& req_id,
                              const etf::pid& from) {
-    dist::spawn_reply reply;
+    distribution::spawn_reply reply;
     reply.req_id = req_id;
     reply.to = from;
     reply.result = etf::atom{"notsup"};
@@ -68,50 +68,64 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
   auto& payload = payload_of(msg);
   std::visit(
     overload{
-      [&](dist::send& x) {
+      [&](distribution::send& x) {
         deliver_local(x.to, std::nullopt, std::move(*msg.payload));
       },
-      [&](dist::send_tt& x) {
+      [&](distribution::send_tt& x) {
         deliver_local(x.to, std::nullopt, std::move(*msg.payload));
       },
-      [&](dist::send_sender& x) {
+      [&](distribution::send_sender& x) {
         deliver_local(x.to, x.from, std::move(*msg.payload));
       },
-      [&](dist::send_sender_tt& x) {
+      [&](distribution::send_sender_tt& x) {
         deliver_local(x.to, x.from, std::move(*msg.payload));
       },
-      [&](dist::reg_send& x) { reg_send(x.from, x.to_name); },
-      [&](dist::reg_send_tt& x) { reg_send(x.from, x.to_name); },
-      [&](dist::alias_send&) {
+      [&](distribution::reg_send& x) { reg_send(x.from, x.to_name); },
+      [&](distribution::reg_send_tt& x) { reg_send(x.from, x.to_name); },
+      [&](distribution::alias_send&) {
         // cafe hands out no aliases yet: nothing to deliver to.
       },
-      [&](dist::alias_send_tt&) {},
-      [&](dist::link& x) { on_link(x.from, x.to); },
-      [&](dist::unlink& x) { on_unlink_id(0, x.from, x.to); },
-      [&](dist::unlink_id& x) { on_unlink_id(x.id, x.from, x.to); },
-      [&](dist::unlink_id_ack& x) { on_unlink_id_ack(x.id, x.from, x.to); },
-      [&](dist::exit& x) { on_exit(x.from, x.to, x.reason, true); },
-      [&](dist::exit_tt& x) { on_exit(x.from, x.to, x.reason, true); },
-      [&](dist::payload_exit& x) { on_exit(x.from, x.to, payload, true); },
-      [&](dist::payload_exit_tt& x) { on_exit(x.from, x.to, payload, true); },
-      [&](dist::exit2& x) { on_exit(x.from, x.to, x.reason, false); },
-      [&](dist::exit2_tt& x) { on_exit(x.from, x.to, x.reason, false); },
-      [&](dist::payload_exit2& x) { on_exit(x.from, x.to, payload, false); },
-      [&](dist::payload_exit2_tt& x) { on_exit(x.from, x.to, payload, false); },
-      [&](dist::monitor_p& x) { on_monitor(x.from, x.to, x.ref); },
-      [&](dist::demonitor_p& x) { on_demonitor(x.ref); },
-      [&](dist::monitor_p_exit& x) {
+      [&](distribution::alias_send_tt&) {},
+      [&](distribution::link& x) { on_link(x.from, x.to); },
+      [&](distribution::unlink& x) { on_unlink_id(0, x.from, x.to); },
+      [&](distribution::unlink_id& x) { on_unlink_id(x.id, x.from, x.to); },
+      [&](distribution::unlink_id_ack& x) {
+        on_unlink_id_ack(x.id, x.from, x.to);
+      },
+      [&](distribution::exit& x) { on_exit(x.from, x.to, x.reason, true); },
+      [&](distribution::exit_tt& x) { on_exit(x.from, x.to, x.reason, true); },
+      [&](distribution::payload_exit& x) {
+        on_exit(x.from, x.to, payload, true);
+      },
+      [&](distribution::payload_exit_tt& x) {
+        on_exit(x.from, x.to, payload, true);
+      },
+      [&](distribution::exit2& x) { on_exit(x.from, x.to, x.reason, false); },
+      [&](distribution::exit2_tt& x) {
+        on_exit(x.from, x.to, x.reason, false);
+      },
+      [&](distribution::payload_exit2& x) {
+        on_exit(x.from, x.to, payload, false);
+      },
+      [&](distribution::payload_exit2_tt& x) {
+        on_exit(x.from, x.to, payload, false);
+      },
+      [&](distribution::monitor_p& x) { on_monitor(x.from, x.to, x.ref); },
+      [&](distribution::demonitor_p& x) { on_demonitor(x.ref); },
+      [&](distribution::monitor_p_exit& x) {
         on_monitor_exit(x.from, x.to, x.ref, x.reason);
       },
-      [&](dist::payload_monitor_p_exit& x) {
+      [&](distribution::payload_monitor_p_exit& x) {
         on_monitor_exit(x.from, x.to, x.ref, payload);
       },
-      [&](dist::spawn_request& x) { refuse_spawn(x.req_id, x.from); },
-      [&](dist::spawn_request_tt& x) { refuse_spawn(x.req_id, x.from); },
-      [&](dist::spawn_reply&) {},
-      [&](dist::spawn_reply_tt&) {},
-      [&](dist::group_leader&) {},
-      [&](dist::node_link&) {},
+      [&](distribution::spawn_request& x) { refuse_spawn(x.req_id, x.from); },
+      [&](distribution::spawn_request_tt& x) {
+        refuse_spawn(x.req_id, x.from);
+      },
+      [&](distribution::spawn_reply&) {},
+      [&](distribution::spawn_reply_tt&) {},
+      [&](distribution::group_leader&) {},
+      [&](distribution::node_link&) {},
     },
     msg.control);
 }

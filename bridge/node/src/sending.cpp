@@ -5,7 +5,7 @@
 
 namespace cafe::node {
 
-dist::flags_t node::impl::flags_of(etf::atom peer) const {
+distribution::flags_t node::impl::flags_of(etf::atom peer) const {
   std::lock_guard guard{mtx};
   if (auto i = peers.find(peer); i != peers.end() && i->second.up)
     return i->second.flags;
@@ -15,7 +15,7 @@ dist::flags_t node::impl::flags_of(etf::atom peer) const {
 send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
                                      const etf::term& msg, bool force) {
   std::shared_ptr<connection::dist_connection> conn;
-  dist::flags_t fs = 0;
+  distribution::flags_t fs = 0;
   {
     std::lock_guard guard{mtx};
     if (auto i = peers.find(to.node); i != peers.end() && i->second.up) {
@@ -26,14 +26,16 @@ send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
   // Not up yet: queued (and connected) by send_control; SEND is what every
   // peer understands.
   if (!conn)
-    return send_control(to.node, dist::send{etf::atom{}, to}, &msg, force);
+    return send_control(to.node, distribution::send{etf::atom{}, to}, &msg,
+                        force);
   // SEND_SENDER tells the receiver who sent; SEND is for old peers.
-  if (fs & dist::flag::send_sender)
-    return conn->send(dist::send_sender{from, to}, &msg, force);
-  return conn->send(dist::send{etf::atom{}, to}, &msg, force);
+  if (fs & distribution::flag::send_sender)
+    return conn->send(distribution::send_sender{from, to}, &msg, force);
+  return conn->send(distribution::send{etf::atom{}, to}, &msg, force);
 }
 
-send_status node::impl::send_control(etf::atom peer, dist::control_message ctl,
+send_status node::impl::send_control(etf::atom peer,
+                                     distribution::control_message ctl,
                                      const etf::term* payload, bool force) {
   std::unique_lock guard{mtx};
   if (stopped)

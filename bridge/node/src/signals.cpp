@@ -17,7 +17,7 @@ const etf::term& noconnection() {
   return x;
 }
 
-dist::pid_or_name to_pid_or_name(const etf::term& x) {
+distribution::pid_or_name to_pid_or_name(const etf::term& x) {
   if (auto p = x.get_if<etf::pid>())
     return *p;
   if (auto t = x.get_if<etf::tuple>(); t && t->size() == 2)
@@ -35,22 +35,22 @@ dist::pid_or_name to_pid_or_name(const etf::term& x) {
 
 void node::impl::send_link_exit(const etf::pid& from, const etf::pid& to,
                                 const etf::term& reason) {
-  if (flags_of(to.node) & dist::flag::exit_payload)
-    send_control(to.node, dist::payload_exit{from, to}, &reason, true);
+  if (flags_of(to.node) & distribution::flag::exit_payload)
+    send_control(to.node, distribution::payload_exit{from, to}, &reason, true);
   else
-    send_control(to.node, dist::exit{from, to, reason}, nullptr, true);
+    send_control(to.node, distribution::exit{from, to, reason}, nullptr, true);
 }
 
 void node::impl::send_monitor_exit(const etf::term& who, const etf::pid& to,
                                    const etf::reference& ref,
                                    const etf::term& reason) {
   auto from = to_pid_or_name(who);
-  if (flags_of(to.node) & dist::flag::exit_payload)
-    send_control(to.node, dist::payload_monitor_p_exit{from, to, ref}, &reason,
-                 true);
+  if (flags_of(to.node) & distribution::flag::exit_payload)
+    send_control(to.node, distribution::payload_monitor_p_exit{from, to, ref},
+                 &reason, true);
   else
-    send_control(to.node, dist::monitor_p_exit{from, to, ref, reason}, nullptr,
-                 true);
+    send_control(to.node, distribution::monitor_p_exit{from, to, ref, reason},
+                 nullptr, true);
 }
 
 // -- outgoing
@@ -77,7 +77,7 @@ void node::impl::link(const etf::pid& from, const etf::pid& to) {
     self_proc->exit_signal(to, noproc(), true);
     return;
   }
-  send_control(to.node, dist::link{from, to}, nullptr, true);
+  send_control(to.node, distribution::link{from, to}, nullptr, true);
 }
 
 void node::impl::unlink(const etf::pid& from, const etf::pid& to) {
@@ -96,8 +96,9 @@ void node::impl::unlink(const etf::pid& from, const etf::pid& to) {
       return;
     }
     auto peer = peers.find(to.node);
-    bool new_protocol = peer != peers.end() && peer->second.up
-                        && (peer->second.conn->flags() & dist::flag::unlink_id);
+    bool new_protocol
+      = peer != peers.end() && peer->second.up
+        && (peer->second.conn->flags() & distribution::flag::unlink_id);
     if (!new_protocol) {
       i->second.erase(j);
     } else {
@@ -107,9 +108,9 @@ void node::impl::unlink(const etf::pid& from, const etf::pid& to) {
     }
   }
   if (id != 0)
-    send_control(to.node, dist::unlink_id{id, from, to}, nullptr, true);
+    send_control(to.node, distribution::unlink_id{id, from, to}, nullptr, true);
   else
-    send_control(to.node, dist::unlink{from, to}, nullptr, true);
+    send_control(to.node, distribution::unlink{from, to}, nullptr, true);
 }
 
 etf::reference node::impl::monitor(const etf::pid& from, const etf::term& to,
@@ -148,7 +149,8 @@ etf::reference node::impl::monitor(const etf::pid& from, const etf::term& to,
     std::lock_guard guard{mtx};
     monitoring[ref] = outgoing_monitor{from, who, to_node};
   }
-  send_control(to_node, dist::monitor_p{from, target, ref}, nullptr, true);
+  send_control(to_node, distribution::monitor_p{from, target, ref}, nullptr,
+               true);
   return ref;
 }
 
@@ -167,7 +169,7 @@ void node::impl::demonitor(const etf::pid& from, const etf::reference& ref) {
     }
   }
   send_control(out.target_node,
-               dist::demonitor_p{from, to_pid_or_name(out.target), ref},
+               distribution::demonitor_p{from, to_pid_or_name(out.target), ref},
                nullptr, true);
 }
 
@@ -177,10 +179,10 @@ void node::impl::exit2(const etf::pid& from, const etf::pid& to,
     on_exit(from, to, reason, false);
     return;
   }
-  if (flags_of(to.node) & dist::flag::exit_payload)
-    send_control(to.node, dist::payload_exit2{from, to}, &reason, true);
+  if (flags_of(to.node) & distribution::flag::exit_payload)
+    send_control(to.node, distribution::payload_exit2{from, to}, &reason, true);
   else
-    send_control(to.node, dist::exit2{from, to, reason}, nullptr, true);
+    send_control(to.node, distribution::exit2{from, to, reason}, nullptr, true);
 }
 
 // -- incoming
@@ -210,7 +212,8 @@ void node::impl::on_unlink_id(uint64_t id, const etf::pid& from,
     }
   }
   if (id != 0)
-    send_control(from.node, dist::unlink_id_ack{id, to, from}, nullptr, true);
+    send_control(from.node, distribution::unlink_id_ack{id, to, from}, nullptr,
+                 true);
 }
 
 void node::impl::on_unlink_id_ack(uint64_t id, const etf::pid& from,
@@ -248,7 +251,7 @@ void node::impl::on_exit(const etf::pid& from, const etf::pid& to,
 }
 
 void node::impl::on_monitor(const etf::pid& watcher,
-                            const dist::pid_or_name& target,
+                            const distribution::pid_or_name& target,
                             const etf::reference& ref) {
   {
     std::lock_guard guard{mtx};
@@ -277,7 +280,7 @@ void node::impl::on_demonitor(const etf::reference& ref) {
   monitored_by.erase(ref);
 }
 
-void node::impl::on_monitor_exit(const dist::pid_or_name& who,
+void node::impl::on_monitor_exit(const distribution::pid_or_name& who,
                                  const etf::pid& to, const etf::reference& ref,
                                  const etf::term& reason) {
   std::shared_ptr<local_process> proc;
@@ -372,7 +375,8 @@ void node::impl::process_down(const etf::pid& pid, const etf::term& reason) {
   for (auto& [ref, out] : dropped)
     if (out.target_node != name)
       send_control(out.target_node,
-                   dist::demonitor_p{pid, to_pid_or_name(out.target), ref},
+                   distribution::demonitor_p{pid, to_pid_or_name(out.target),
+                                             ref},
                    nullptr, true);
 }
 

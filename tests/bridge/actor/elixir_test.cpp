@@ -66,7 +66,8 @@ end
 )";
   spawn_options so;
   so.program = tool;
-  so.args = {"--sname", "ex", "--cookie", cookie_, "--erl",
+  so.args = {"--name", std::string{node_name("ex").text()}, "--cookie", cookie_,
+             "--erl",
              // No epmd of its own (the fixture's port has cafe's embedded
              // one); distribution on loopback only.
              "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",

@@ -3,8 +3,8 @@
 // decoding every batch with the receiver a peer would run.
 
 #include "cafe/connection/output_queue.hpp"
-#include "cafe/dist/frame_reader.hpp"
-#include "cafe/dist/receiver.hpp"
+#include "cafe/distribution/frame_reader.hpp"
+#include "cafe/distribution/receiver.hpp"
 #include "cafe/etf/print.hpp"
 
 #include <gtest/gtest.h>
@@ -19,9 +19,9 @@ namespace {
 
 using bytes = std::vector<uint8_t>;
 
-constexpr dist::flags_t all_flags = dist::flag::mandatory_25
-                                    | dist::flag::dist_hdr_atom_cache
-                                    | dist::flag::fragments;
+constexpr distribution::flags_t all_flags
+  = distribution::flag::mandatory_25 | distribution::flag::dist_hdr_atom_cache
+    | distribution::flag::fragments;
 
 const etf::atom self_node{"self@127.0.0.1"};
 const etf::atom peer_node{"peer@127.0.0.1"};
@@ -34,8 +34,8 @@ etf::pid local_pid(uint32_t id) {
   return p;
 }
 
-dist::control_message to_name(const etf::pid& from) {
-  return dist::reg_send{from, etf::atom{}, etf::atom{"sink"}};
+distribution::control_message to_name(const etf::pid& from) {
+  return distribution::reg_send{from, etf::atom{}, etf::atom{"sink"}};
 }
 
 etf::term tagged(const char* tag, size_t n = 0) {
@@ -46,7 +46,7 @@ etf::term tagged(const char* tag, size_t n = 0) {
 class peer {
 public:
   peer() {
-    dist::receiver_config cfg;
+    distribution::receiver_config cfg;
     cfg.flags = all_flags;
     cfg.local_node = peer_node;
     cfg.peer_node = self_node;
@@ -61,29 +61,29 @@ public:
     for (;;) {
       auto fr = reader_.next();
       EXPECT_TRUE(fr);
-      if (!fr || fr->kind == dist::frame_kind::incomplete)
+      if (!fr || fr->kind == distribution::frame_kind::incomplete)
         return tags;
-      if (fr->kind == dist::frame_kind::tick) {
+      if (fr->kind == distribution::frame_kind::tick) {
         tags.emplace_back("tick");
         continue;
       }
-      dist::message msg;
+      distribution::message msg;
       auto ev = rx_->receive(fr->bytes, msg);
-      EXPECT_TRUE(ev) << dist::to_string(ev.error());
-      if (ev && *ev == dist::receive_event::message)
+      EXPECT_TRUE(ev) << distribution::to_string(ev.error());
+      if (ev && *ev == distribution::receive_event::message)
         tags.emplace_back(
           etf::to_string(msg.payload->get<etf::tuple>().elements[0]));
     }
   }
 
 private:
-  dist::frame_reader reader_;
-  std::optional<dist::receiver> rx_;
+  distribution::frame_reader reader_;
+  std::optional<distribution::receiver> rx_;
 };
 
 output_queue distributing_queue() {
   output_queue q;
-  dist::sender_config cfg;
+  distribution::sender_config cfg;
   cfg.flags = all_flags;
   cfg.max_fragment_size = 1024;
   q.start_distribution(cfg);
@@ -198,7 +198,7 @@ TEST(output_queue, clear_drops_everything_but_the_batch_in_flight) {
 
 TEST(output_queue, sender_of_names_the_local_process) {
   EXPECT_EQ(sender_of(to_name(local_pid(3))), local_pid(3));
-  EXPECT_EQ(
-    sender_of(dist::control_message{dist::send{etf::atom{}, local_pid(4)}}),
-    std::nullopt);
+  EXPECT_EQ(sender_of(distribution::control_message{
+              distribution::send{etf::atom{}, local_pid(4)}}),
+            std::nullopt);
 }

@@ -18,8 +18,8 @@
 #include <stdexcept>
 
 using namespace cafe::handshake;
-namespace flag = cafe::dist::flag;
-using cafe::dist::flags_t;
+namespace flag = cafe::distribution::flag;
+using cafe::distribution::flags_t;
 using cafe::test::from_hex;
 using cafe::test::to_hex;
 
@@ -144,7 +144,8 @@ TEST(handshake_golden, acceptor_completes_with_otp_initiator) {
   EXPECT_EQ(to_hex(pr.output), to_hex(cap.nth("send", 2)));
   EXPECT_EQ(ok->peer_node, cap.get("otp_node"));
   EXPECT_EQ(ok->peer_creation, name->creation);
-  EXPECT_EQ(ok->peer_flags, cafe::dist::expand_mandatory_25(name->flags));
+  EXPECT_EQ(ok->peer_flags,
+            cafe::distribution::expand_mandatory_25(name->flags));
   EXPECT_EQ(ok->flags, (cap.num("our_flags") | flag::published) & name->flags);
   EXPECT_TRUE(ok->leftover.empty());
   // After the ack OTP switched to 4-byte frames (and kept the connection).

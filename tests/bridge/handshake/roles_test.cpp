@@ -13,8 +13,8 @@
 #include <optional>
 
 using namespace cafe::handshake;
-namespace flag = cafe::dist::flag;
-using cafe::dist::flags_t;
+namespace flag = cafe::distribution::flag;
+using cafe::distribution::flags_t;
 using cafe::test::from_hex;
 using cafe::test::to_hex;
 

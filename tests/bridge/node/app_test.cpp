@@ -20,8 +20,13 @@ TEST_F(app, erl_pings_and_gets_echo_replies) {
   ASSERT_TRUE(std::filesystem::exists(exe)) << exe;
   spawn_options so;
   so.program = exe;
-  so.args = {"--sname", "cafe",        "--cookie",
-             cookie_,   "--epmd-port", std::to_string(epmd_port_)};
+  auto name = node_name("cafe");
+  // Long names on the loopback address, listener and embedded EPMD on
+  // loopback only: nothing depends on how the host name resolves.
+  so.args
+    = {"--name",      std::string{name.text()},   "--cookie", cookie_,
+       "--epmd-port", std::to_string(epmd_port_), "--listen", "127.0.0.1"};
+  so.env = {{"ERL_EPMD_ADDRESS", "127.0.0.1"}};
   so.pipe_stdout = true;
   child_process node{so};
   // It prints one line to stdout once it is registered and listening.
@@ -33,7 +38,6 @@ TEST_F(app, erl_pings_and_gets_echo_replies) {
     ASSERT_GT(n, 0u) << "cafe-node exited: " << out;
     out.append(reinterpret_cast<const char*>(buf), n);
   }
-  auto name = node_name("cafe");
   EXPECT_NE(out.find(std::string{name.text()}), std::string::npos) << out;
   auto a = start_erl("a");
   EXPECT_EQ(a->eval("net_adm:ping(" + quoted(name) + ")"),

@@ -1,10 +1,10 @@
 // The atom cache in the distribution header, asserted on the wire: a relay
-// between a real erl and cafe keeps both directions, and cafe::dist parses
-// the headers. Repeated atoms must travel as cache hits (a ref whose
+// between a real erl and cafe keeps both directions, and cafe::distribution
+// parses the headers. Repeated atoms must travel as cache hits (a ref whose
 // NewCacheEntryFlag is 0) both ways.
 
-#include "cafe/dist/frame_reader.hpp"
-#include "cafe/dist/header.hpp"
+#include "cafe/distribution/frame_reader.hpp"
+#include "cafe/distribution/header.hpp"
 #include "cafe/epmd/client.hpp"
 #include "cafe/epmd/server.hpp"
 #include "cafe/etf/match.hpp"
@@ -54,36 +54,39 @@ std::span<const uint8_t> after_handshake(std::span<const uint8_t> bytes,
 }
 
 /// Walks the frames of one direction, parsing every distribution header
-/// with cafe::dist (which also checks that each hit names a filled slot).
-header_stats scan(std::span<const uint8_t> stream, dist::flags_t flags) {
+/// with cafe::distribution (which also checks that each hit names a filled
+/// slot).
+header_stats scan(std::span<const uint8_t> stream,
+                  distribution::flags_t flags) {
   header_stats stats;
-  dist::frame_reader reader;
+  distribution::frame_reader reader;
   reader.feed(stream);
-  dist::atom_cache cache;
-  dist::atom_cache_refs refs;
+  distribution::atom_cache cache;
+  distribution::atom_cache_refs refs;
   for (;;) {
     auto fr = reader.next();
     if (!fr)
-      throw std::runtime_error("bad frame: " + dist::to_string(fr.error()));
-    if (fr->kind == dist::frame_kind::incomplete)
+      throw std::runtime_error("bad frame: "
+                               + distribution::to_string(fr.error()));
+    if (fr->kind == distribution::frame_kind::incomplete)
       break;
-    if (fr->kind == dist::frame_kind::tick)
+    if (fr->kind == distribution::frame_kind::tick)
       continue;
     ++stats.frames;
     auto bytes = fr->bytes;
-    if (bytes.size() < 3 || bytes[0] != dist::wire::version)
+    if (bytes.size() < 3 || bytes[0] != distribution::wire::version)
       throw std::runtime_error("frame without a distribution header");
     size_t refs_at = 0;
-    if (bytes[1] == dist::wire::dist_header)
+    if (bytes[1] == distribution::wire::dist_header)
       refs_at = 2;
-    else if (bytes[1] == dist::wire::dist_frag_header)
-      refs_at = dist::wire::fragment_header_size;
+    else if (bytes[1] == distribution::wire::dist_frag_header)
+      refs_at = distribution::wire::fragment_header_size;
     else
       continue; // a continuation fragment: no atom cache part
-    auto hdr = dist::read_header(bytes, flags, cache, refs);
+    auto hdr = distribution::read_header(bytes, flags, cache, refs);
     if (!hdr)
       throw std::runtime_error("bad distribution header: "
-                               + dist::to_string(hdr.error()));
+                               + distribution::to_string(hdr.error()));
     ++stats.headers;
     // The flag nibbles, as EXT documents them: entry i in byte i/2, low
     // nibble for even i; bit 3 is NewCacheEntryFlag.
@@ -125,7 +128,7 @@ TEST_F(atom_cache, repeated_atoms_are_cache_hits_both_ways) {
   auto conn = cafe->connection_to(a->name());
   ASSERT_TRUE(conn);
   auto flags = conn->flags();
-  ASSERT_NE(flags & dist::flag::dist_hdr_atom_cache, 0u);
+  ASSERT_NE(flags & distribution::flag::dist_hdr_atom_cache, 0u);
   // erl -> cafe, the same atoms every time.
   ASSERT_EQ(a->eval("[{inbox, " + quoted(cafe->name())
                     + "} ! {probe, I, erl_side_atom} || I <- lists:seq(1, "

@@ -3,6 +3,7 @@
 #include "cafe/etf/decoder.hpp"
 #include "cafe/etf/encoder.hpp"
 #include "cafe/etf/print.hpp"
+#include "cafe/services/start_node.hpp"
 #include "cafe/test/env.hpp"
 #include "cafe/test/hex.hpp"
 #include "cafe/test/tools.hpp"
@@ -104,14 +105,6 @@ uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::string short_host() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0)
-    throw std::runtime_error("gethostname failed");
-  std::string host = buf;
-  return host.substr(0, host.find('.'));
-}
-
 std::string quoted(etf::atom x) {
   std::string result = "'";
   result += x.text();
@@ -146,7 +139,8 @@ erl_node::erl_node(const std::filesystem::path& dir, erl_options opts) {
   spawn_options so;
   so.program = require_tool("erl");
   so.args = {
-    "-sname", opts.name, "-setcookie", opts.cookie, "-noshell",
+    "-name", opts.name + "@" + std::string{node_host}, "-setcookie",
+    opts.cookie, "-noshell",
     // Only the EPMD on the test's port: never start a real one.
     "-start_epmd", "false",
     // Idle schedulers must not spin: on two cores they would steal the CPU
@@ -396,8 +390,7 @@ struct interop_fixture::io_state {
 };
 
 interop_fixture::interop_fixture()
-  : host_(short_host()), epmd_port_(free_port()),
-    io_(std::make_unique<io_state>()) {
+  : epmd_port_(free_port()), io_(std::make_unique<io_state>()) {
   // nop
 }
 
@@ -418,14 +411,17 @@ void interop_fixture::SetUp() {
 std::shared_ptr<node::node>
 interop_fixture::start_cafe(const std::function<void(node::config&)>& tweak) {
   node::config cfg;
-  cfg.name = "cafe";
+  cfg.name = std::string{node_name("cafe").text()};
+  cfg.long_names = true;
   cfg.cookie = cookie_;
   cfg.epmd_address = "127.0.0.1";
   cfg.epmd_port = epmd_port_;
+  // The defaults are every interface, as for erl and epmd: loopback only.
+  cfg.epmd_listen_addresses = {"127.0.0.1"};
   cfg.listen_address = "127.0.0.1";
   if (tweak)
     tweak(cfg);
-  auto res = node::node::start(io(), cfg);
+  auto res = services::start_node(io(), cfg);
   if (!res)
     throw std::runtime_error("cafe node " + cfg.name
                              + " did not start: " + res.error());
@@ -445,10 +441,10 @@ interop_fixture::start_erl(std::string name,
   return std::make_unique<erl_node>(beam_dir->path(), std::move(opts));
 }
 
-etf::atom interop_fixture::node_name(std::string_view alive) const {
+etf::atom interop_fixture::node_name(std::string_view alive) {
   std::string result{alive};
   result += '@';
-  result += host_;
+  result += node_host;
   return etf::atom{result};
 }
 

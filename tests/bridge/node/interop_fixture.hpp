@@ -4,6 +4,10 @@
 // EPMD port per test, real `erl` nodes driven through cafe_peer.erl, and the
 // small socket tools the protocol tests need (a capturing TCP relay, a raw
 // client). Everything is bounded in time; every process is killed by PID.
+//
+// Every node is named `alive@127.0.0.1` (long names) and listens on
+// 127.0.0.1 only, and so is every EPMD: no test depends on what the host
+// name resolves to, or whether it resolves at all.
 
 #include "cafe/etf/term.hpp"
 #include "cafe/node/config.hpp"
@@ -39,8 +43,9 @@ using namespace std::chrono_literals;
 /// then released).
 uint16_t free_port();
 
-/// The short host name, as `erl -sname` completes node names.
-std::string short_host();
+/// The host part of every node name in these suites: the loopback address,
+/// with long names (`-name alive@127.0.0.1`), which nothing resolves.
+inline constexpr std::string_view node_host = "127.0.0.1";
 
 /// `'text'`: an atom as an Erlang literal.
 std::string quoted(etf::atom x);
@@ -51,7 +56,7 @@ std::string erl_literal(const etf::term& x);
 
 /// How `interop_fixture::start_erl` starts a node.
 struct erl_options {
-  /// The alive part (`-sname`).
+  /// The alive part; the node runs as `-name <name>@127.0.0.1`.
   std::string name;
   std::string cookie;
   uint16_t epmd_port = 0;
@@ -60,10 +65,11 @@ struct erl_options {
   std::vector<std::string> extra_args;
 };
 
-/// A real `erl -sname` node running cafe_peer:main/0: each `eval` sends one
-/// Erlang expression over stdin and decodes the answer line from stdout.
-/// The node cannot start an epmd of its own (`-start_epmd false`), keeps
-/// its listener on loopback and logs to stderr (the test log).
+/// A real `erl -name alive@127.0.0.1` node running cafe_peer:main/0: each
+/// `eval` sends one Erlang expression over stdin and decodes the answer line
+/// from stdout. The node cannot start an epmd of its own (`-start_epmd
+/// false`), keeps its listener on loopback and logs to stderr (the test
+/// log).
 class erl_node {
 public:
   /// Starts the node and waits until its distribution is up.
@@ -74,7 +80,7 @@ public:
   erl_node(const erl_node&) = delete;
   erl_node& operator=(const erl_node&) = delete;
 
-  /// The full node name, e.g. `a@vm`.
+  /// The full node name, e.g. `a@127.0.0.1`.
   etf::atom name() const noexcept {
     return name_;
   }
@@ -196,23 +202,23 @@ protected:
   /// Compiles cafe_peer.erl (once per suite).
   void SetUp() override;
 
-  /// Starts `cafe@<host>` on loopback: the fixture's cookie and EPMD port,
-  /// an embedded EPMD (none runs on a fresh port), then `tweak`.
+  /// Starts `cafe@127.0.0.1` (long names), its listener and embedded EPMD
+  /// (none runs on a fresh port) on 127.0.0.1 only, with the fixture's
+  /// cookie and EPMD port, then `tweak`.
   std::shared_ptr<node::node>
   start_cafe(const std::function<void(node::config&)>& tweak = {});
 
-  /// Starts `<name>@<host>` with the fixture's cookie and EPMD port, then
-  /// `tweak`.
+  /// Starts `<name>@127.0.0.1` with the fixture's cookie and EPMD port,
+  /// then `tweak`.
   std::unique_ptr<erl_node>
   start_erl(std::string name,
             const std::function<void(erl_options&)>& tweak = {});
 
-  /// `alive@<host>`.
-  etf::atom node_name(std::string_view alive) const;
+  /// `alive@127.0.0.1`.
+  static etf::atom node_name(std::string_view alive);
 
   boost::asio::io_context& io();
 
-  std::string host_;
   uint16_t epmd_port_ = 0;
   std::string cookie_ = "secret";
 

@@ -1,7 +1,7 @@
 // Bulk traffic with a real erl: many small messages keep their order, and
 // a 10 MB binary (160 fragments of 64 KiB) arrives intact, each way.
 
-#include "cafe/dist/flags.hpp"
+#include "cafe/distribution/flags.hpp"
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/print.hpp"
 #include "interop_fixture.hpp"
@@ -100,7 +100,7 @@ TEST_F(messages, ten_megabytes_from_erl) {
   // erl fragments only for peers that offered FRAGMENTS.
   auto conn = cafe->connection_to(a->name());
   ASSERT_TRUE(conn);
-  EXPECT_NE(conn->flags() & dist::flag::fragments, 0u);
+  EXPECT_NE(conn->flags() & distribution::flag::fragments, 0u);
   ASSERT_EQ(a->eval("{inbox, " + quoted(cafe->name()) + "} ! {big, "
                       + "cafe_peer:pattern(" + std::to_string(big_size)
                       + ")}, ok",
@@ -127,7 +127,7 @@ TEST_F(messages, ten_megabytes_to_erl) {
   ASSERT_TRUE(cafe->ping(a->name(), 5s));
   auto conn = cafe->connection_to(a->name());
   ASSERT_TRUE(conn);
-  EXPECT_NE(conn->flags() & dist::flag::fragments, 0u);
+  EXPECT_NE(conn->flags() & distribution::flag::fragments, 0u);
   ASSERT_TRUE(
     mb->send("sink"_atom, a->name(),
              etf::make_tuple("big"_atom, etf::binary{pattern(big_size)})));

@@ -192,8 +192,8 @@ TEST_F(ping_peers, elixir_node_ping_and_node_list) {
   spawn_options so;
   so.program = require_tool("elixir");
   auto target = std::string{cafe->name().text()};
-  so.args = {"--sname",
-             "ex",
+  so.args = {"--name",
+             std::string{node_name("ex").text()},
              "--cookie",
              cookie_,
              "--erl",

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "cafe/dist/control_message.hpp"
-#include "cafe/dist/flags.hpp"
-#include "cafe/dist/receiver.hpp"
+#include "cafe/distribution/control_message.hpp"
+#include "cafe/distribution/flags.hpp"
+#include "cafe/distribution/receiver.hpp"
 #include "cafe/etf/atom.hpp"
 #include "cafe/etf/term.hpp"
 #include "cafe/handshake/config.hpp"
@@ -36,7 +36,7 @@ struct settings {
   size_t max_frame_size = size_t{128} << 20;
   /// Largest fragment written (OTP: 64 KiB).
   size_t max_fragment_size = size_t{64} << 10;
-  dist::reassembly_limits reassembly;
+  distribution::reassembly_limits reassembly;
   etf::decode_limits term_limits;
 };
 
@@ -79,8 +79,8 @@ public:
   virtual void on_up(const std::shared_ptr<dist_connection>& conn) = 0;
 
   /// A complete message arrived. `msg` may be moved from.
-  virtual void
-  on_message(const std::shared_ptr<dist_connection>& conn, dist::message& msg)
+  virtual void on_message(const std::shared_ptr<dist_connection>& conn,
+                          distribution::message& msg)
     = 0;
 
   /// The connection ended (or its handshake failed); called once.
@@ -117,7 +117,7 @@ public:
   virtual bool is_up() const noexcept = 0;
 
   /// The negotiated flags (0 before the connection is up).
-  virtual dist::flags_t flags() const noexcept = 0;
+  virtual distribution::flags_t flags() const noexcept = 0;
 
   /// The peer's creation (0 before the connection is up).
   virtual uint32_t peer_creation() const noexcept = 0;
@@ -126,7 +126,7 @@ public:
   /// has one). With `force`, the busy limit does not apply: for signals the
   /// protocol requires (replies to monitors, unlink acks) and for messages
   /// that were already accepted while the connection was being set up.
-  virtual send_status send(const dist::control_message& ctl,
+  virtual send_status send(const distribution::control_message& ctl,
                            const etf::term* payload, bool force = false)
     = 0;
 

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "cafe/dist/control_message.hpp"
-#include "cafe/dist/error.hpp"
-#include "cafe/dist/fragmenter.hpp"
-#include "cafe/dist/sender.hpp"
+#include "cafe/distribution/control_message.hpp"
+#include "cafe/distribution/error.hpp"
+#include "cafe/distribution/fragmenter.hpp"
+#include "cafe/distribution/sender.hpp"
 #include "cafe/etf/term.hpp"
 
 #include <cstddef>
@@ -17,10 +17,10 @@ namespace cafe::connection {
 
 /// What one connection still has to write, before the socket sees it:
 /// handshake messages, then distribution frames encoded in place (one
-/// `dist::sender` per connection, so the atom cache stays in write order),
-/// batched so that one socket write carries everything queued meanwhile,
-/// with the fragments of large messages interleaved one per batch. The
-/// signals between two processes stay in order: a message never overtakes
+/// `distribution::sender` per connection, so the atom cache stays in write
+/// order), batched so that one socket write carries everything queued
+/// meanwhile, with the fragments of large messages interleaved one per batch.
+/// The signals between two processes stay in order: a message never overtakes
 /// the rest of an earlier fragmented message from the same sender.
 ///
 /// Sans-I/O and not thread-safe: the connection guards it with its lock,
@@ -34,7 +34,7 @@ public:
   void append_tick();
 
   /// The handshake is done: frames are encoded with `cfg` from now on.
-  void start_distribution(dist::sender_config cfg);
+  void start_distribution(distribution::sender_config cfg);
 
   /// Whether `start_distribution` was called.
   bool distributing() const noexcept {
@@ -45,9 +45,9 @@ public:
   /// it, if the operation names one: the rest of its earlier fragmented
   /// message goes first. Other senders' fragments stay interleaved.
   /// Precondition: `distributing()`.
-  dist::result<void> push(const dist::control_message& ctl,
-                          const etf::term* payload,
-                          const std::optional<etf::pid>& from);
+  distribution::result<void> push(const distribution::control_message& ctl,
+                                  const etf::term* payload,
+                                  const std::optional<etf::pid>& from);
 
   /// Bytes queued, in flight or still to be cut into fragments: what the
   /// busy limit is measured against.
@@ -80,17 +80,17 @@ public:
 private:
   /// The rest of a fragmented message, and who sent it.
   struct fragmented_message {
-    dist::fragmenter frags;
+    distribution::fragmenter frags;
     std::optional<etf::pid> from;
   };
 
-  std::optional<dist::sender> sender_;
+  std::optional<distribution::sender> sender_;
   std::vector<uint8_t> pending_;
   std::vector<uint8_t> batch_;
   std::deque<fragmented_message> fragments_;
 };
 
 /// The local process a control message comes from, if it names one.
-std::optional<etf::pid> sender_of(const dist::control_message& ctl);
+std::optional<etf::pid> sender_of(const distribution::control_message& ctl);
 
 } // namespace cafe::connection

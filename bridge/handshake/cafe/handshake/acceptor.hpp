@@ -62,13 +62,13 @@ private:
   void on_complement(progress& out, std::span<const uint8_t> frame);
   void on_challenge_reply(progress& out, std::span<const uint8_t> frame);
   void send_ack(progress& out);
-  dist::flags_t required_now() const noexcept;
+  distribution::flags_t required_now() const noexcept;
 
   config cfg_;
   step step_ = step::recv_name;
   frame_reader in_;
-  dist::flags_t this_flags_ = 0;
-  dist::flags_t peer_flags_ = 0;
+  distribution::flags_t this_flags_ = 0;
+  distribution::flags_t peer_flags_ = 0;
   uint32_t peer_creation_ = 0;
   std::string peer_;
   bool old_form_ = false;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cafe/dist/flags.hpp"
+#include "cafe/distribution/flags.hpp"
 #include "cafe/handshake/random.hpp"
 
 #include <cstdint>
@@ -19,18 +19,19 @@ struct config {
   /// Hidden nodes do not offer DFLAG_PUBLISHED.
   bool hidden = false;
   /// What we offer; `published` is added unless `hidden`.
-  dist::flags_t flags = dist::flag::cafe_default;
+  distribution::flags_t flags = distribution::flag::cafe_default;
   /// What a peer must offer (after MANDATORY_25_DIGEST expansion).
-  dist::flags_t required = dist::flag::cafe_required;
+  distribution::flags_t required = distribution::flag::cafe_required;
   /// Challenge source; empty means `secure_random()`.
   random_source random;
 };
 
 /// The flags this node sends: `flags`, plus PUBLISHED unless hidden, never
 /// NAME_ME (cafe always has a static name).
-constexpr dist::flags_t offered_flags(const config& cfg) noexcept {
-  auto fs = cfg.flags & ~dist::flag::name_me;
-  return cfg.hidden ? fs & ~dist::flag::published : fs | dist::flag::published;
+constexpr distribution::flags_t offered_flags(const config& cfg) noexcept {
+  auto fs = cfg.flags & ~distribution::flag::name_me;
+  return cfg.hidden ? fs & ~distribution::flag::published
+                    : fs | distribution::flag::published;
 }
 
 } // namespace cafe::handshake

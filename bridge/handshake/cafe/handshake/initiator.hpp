@@ -56,8 +56,8 @@ private:
   std::string peer_;
   step step_ = step::send_name;
   frame_reader in_;
-  dist::flags_t this_flags_ = 0;
-  dist::flags_t peer_flags_ = 0;
+  distribution::flags_t this_flags_ = 0;
+  distribution::flags_t peer_flags_ = 0;
   uint32_t peer_creation_ = 0;
   uint32_t our_challenge_ = 0;
 };

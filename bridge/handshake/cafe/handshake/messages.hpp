@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cafe/dist/flags.hpp"
+#include "cafe/distribution/flags.hpp"
 #include "cafe/expected.hpp"
 #include "cafe/handshake/digest.hpp"
 #include "cafe/handshake/errc.hpp"
@@ -30,7 +30,7 @@ inline constexpr uint8_t challenge_ack = 'a';
 
 /// Initiator -> acceptor: 'N' Flags(8) Creation(4) Nlen(2) Name [ignored].
 struct send_name_msg {
-  dist::flags_t flags = 0;
+  distribution::flags_t flags = 0;
   uint32_t creation = 0;
   std::string name;
   friend bool operator==(const send_name_msg&, const send_name_msg&) = default;
@@ -58,7 +58,7 @@ struct status_msg {
 /// Acceptor -> initiator: 'N' Flags(8) Challenge(4) Creation(4) Nlen(2)
 /// Name [ignored].
 struct challenge_msg {
-  dist::flags_t flags = 0;
+  distribution::flags_t flags = 0;
   uint32_t challenge = 0;
   uint32_t creation = 0;
   std::string name;

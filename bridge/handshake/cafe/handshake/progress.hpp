@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cafe/dist/flags.hpp"
+#include "cafe/distribution/flags.hpp"
 #include "cafe/handshake/failure.hpp"
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace cafe::handshake {
 struct decide_status {
   std::string peer_node;
   /// As received (for the old 'n' form only the low 32 bits so far).
-  dist::flags_t peer_flags = 0;
+  distribution::flags_t peer_flags = 0;
   /// 0 for the old 'n' form until its complement arrives.
   uint32_t peer_creation = 0;
   /// The peer used the old 'n' send_name.
@@ -38,9 +38,9 @@ struct wait_pending {};
 struct done {
   std::string peer_node;
   /// What the peer offered, MANDATORY_25_DIGEST expanded.
-  dist::flags_t peer_flags = 0;
+  distribution::flags_t peer_flags = 0;
   /// What the connection uses: ours AND the peer's.
-  dist::flags_t flags = 0;
+  distribution::flags_t flags = 0;
   uint32_t peer_creation = 0;
   /// Bytes read after the last handshake message: the start of the
   /// 4-byte-framed distribution stream.
