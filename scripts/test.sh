@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as on a fresh Debian 12 machine: installs what it
 # needs, builds, runs every suite (real erl/elixir peers included), then the
-# codec and protocol-core suites again under ASan+UBSan, then the format check.
+# distribution suites under four /etc/hosts variants, then the codec and
+# protocol-core suites again under ASan+UBSan, then the format check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache keys on relative paths, so every checkout shares one cache.
@@ -18,9 +19,19 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 
+# The distribution suites again under each way the host name may resolve
+# (127.0.0.1, Debian's 127.0.1.1, a container's own address, not at all).
+scripts/test-hosts-variants.sh build
+
 # Sanitizer build: only the suites labelled `sanitize` (fuzz, truncation,
-# protocol cores) are built and run here.
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+# protocol cores) are built and run here, with clang, so that CI also
+# compiles the tree once with a second compiler. CMake keeps the compiler a
+# build tree was first configured with, so a g++ build-asan starts over.
+if [[ -f build-asan/CMakeCache.txt ]] \
+  && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++$' build-asan/CMakeCache.txt; then
+  rm -rf build-asan
+fi
+CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCAFE_SANITIZE=address,undefined \
   -DCAFE_BUILD_APPS=OFF -DCAFE_BUILD_BENCH=OFF
 # Only the test executables (and what they link): the libraries no labelled

@@ -1,7 +1,10 @@
 // apps/cafectl as a program: each test runs it as a child process against a
 // real erl node and checks what a script sees, its stdout and exit status.
 // The fixture's cafe node holds the private EPMD port that erl, and so
-// cafectl, registers with; cafectl itself must never start one.
+// cafectl, registers with; cafectl itself must never start one. Every node
+// has a long name on 127.0.0.1 and listens there only, so nothing depends
+// on how the host name resolves; cafectl's default name (cafectl_<os pid>
+// on the host name) is left to the short-name suite.
 
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/parse.hpp"
@@ -21,7 +24,8 @@ namespace {
 
 /// What one cafectl run showed.
 struct ctl_result {
-  pid_t pid = -1;
+  /// The node name cafectl was given (`--name`).
+  etf::atom name;
   int status = 0;
   /// stdout, or stdout and stderr interleaved (`with_stderr`).
   std::string out;
@@ -42,20 +46,33 @@ std::filesystem::path cafectl_path() {
   return binary_dir() / "apps" / "cafectl";
 }
 
+/// `--name <alive>@127.0.0.1 --listen 127.0.0.1`: cafectl's own node
+/// with a long name and its listener on loopback.
+std::vector<std::string> node_flags(etf::atom name) {
+  return {"--name", std::string{name.text()}, "--listen", "127.0.0.1"};
+}
+
+/// cafectl with `args`, and $ERL_EPMD_ADDRESS on loopback (cafectl never
+/// starts an EPMD, but if it did, it would listen there only).
+spawn_options cafectl_options(std::vector<std::string> args) {
+  spawn_options so;
+  so.program = cafectl_path();
+  so.args = std::move(args);
+  so.env = {{"ERL_EPMD_ADDRESS", "127.0.0.1"}};
+  return so;
+}
+
 /// Runs cafectl with `args`; its stderr goes to the test log unless
 /// `with_stderr`. Killed by PID after `limit`.
 ctl_result run_cafectl(const std::vector<std::string>& args,
                        bool with_stderr = false,
                        std::chrono::milliseconds limit = 15s) {
-  spawn_options so;
-  so.program = cafectl_path();
-  so.args = args;
+  auto so = cafectl_options(args);
   so.pipe_stdout = true;
   so.merge_stderr = with_stderr;
   ctl_result result;
   auto start = clock::now();
   child_process child{so};
-  result.pid = child.pid();
   child.read_to_end(result.out, start + limit);
   // End of output comes just before the exit.
   eventually([&] { return child.exited(); },
@@ -102,19 +119,33 @@ protected:
     target_ = std::string{erl_->name().text()};
   }
 
+  /// A node name for the next cafectl run, fresh each time so that runs
+  /// never collide in EPMD: `cafectl_<n>@127.0.0.1`.
+  etf::atom next_name() {
+    return node_name("cafectl_" + std::to_string(++runs_));
+  }
+
+  /// `next_name()` and cafectl's node flags, then `args` (options first).
+  ctl_result run_named(std::vector<std::string> args, bool with_stderr = false,
+                       std::chrono::milliseconds limit = 15s) {
+    auto name = next_name();
+    auto all = node_flags(name);
+    all.insert(all.end(), args.begin(), args.end());
+    auto result = run_cafectl(all, with_stderr, limit);
+    result.name = name;
+    return result;
+  }
+
   /// cafectl with the fixture's cookie and EPMD port, then `args`.
   ctl_result cafectl(std::vector<std::string> args, bool with_stderr = false,
                      std::chrono::milliseconds limit = 15s) {
     std::vector<std::string> all{"--cookie", cookie_, "--epmd-port",
                                  std::to_string(epmd_port_)};
     all.insert(all.end(), args.begin(), args.end());
-    return run_cafectl(all, with_stderr, limit);
+    return run_named(all, with_stderr, limit);
   }
 
-  /// The node name cafectl gave itself in run `r`.
-  etf::atom own_name(const ctl_result& r) const {
-    return node_name("cafectl_" + std::to_string(r.pid));
-  }
+  int runs_ = 0;
 
   static inline std::unique_ptr<temp_dir> server_dir;
   std::shared_ptr<node::node> cafe_;
@@ -129,7 +160,8 @@ TEST_F(cafectl_app, ping_live_node_prints_pong) {
   auto r = cafectl({"ping", target_});
   EXPECT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(r.out, "pong\n");
-  // Without a host part, NODE is on cafectl's own host.
+  // Without a host part, NODE is on cafectl's own host (here 127.0.0.1 of
+  // its long name: completing the name resolves nothing).
   r = cafectl({"ping", "a"});
   EXPECT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(r.out, "pong\n");
@@ -138,12 +170,13 @@ TEST_F(cafectl_app, ping_live_node_prints_pong) {
 TEST_F(cafectl_app, is_a_hidden_node) {
   erl_->eval("cafectl_server:start(mute)");
   // A call that never returns keeps cafectl connected while erl looks.
-  spawn_options so;
-  so.program = cafectl_path();
-  so.args = {"--cookie", cookie_, "--epmd-port", std::to_string(epmd_port_),
-             "call",     target_, "mute",        "silent"};
-  child_process ctl{so};
-  auto own = quoted(node_name("cafectl_" + std::to_string(ctl.pid())));
+  auto name = next_name();
+  auto args = node_flags(name);
+  args.insert(args.end(),
+              {"--cookie", cookie_, "--epmd-port", std::to_string(epmd_port_),
+               "call", target_, "mute", "silent"});
+  child_process ctl{cafectl_options(args)};
+  auto own = quoted(name);
   EXPECT_TRUE(eventually(
     [&] {
       return erl_->eval("lists:member(" + own + ", nodes(hidden))")
@@ -155,15 +188,15 @@ TEST_F(cafectl_app, is_a_hidden_node) {
 }
 
 TEST_F(cafectl_app, ping_unknown_node_prints_pang_quickly) {
-  auto r = cafectl({"ping", "nobody@" + host_});
+  auto r = cafectl({"ping", std::string{node_name("nobody").text()}});
   EXPECT_EQ(r.code(), 1) << r.describe();
   EXPECT_EQ(r.out, "pang\n");
   EXPECT_LT(r.elapsed, 2s) << r.describe();
 }
 
 TEST_F(cafectl_app, ping_with_wrong_cookie_prints_pang) {
-  auto r = run_cafectl({"--cookie", "wrong", "--epmd-port",
-                        std::to_string(epmd_port_), "ping", target_});
+  auto r = run_named({"--cookie", "wrong", "--epmd-port",
+                      std::to_string(epmd_port_), "ping", target_});
   EXPECT_EQ(r.code(), 1) << r.describe();
   EXPECT_EQ(r.out, "pang\n");
 }
@@ -171,7 +204,7 @@ TEST_F(cafectl_app, ping_with_wrong_cookie_prints_pang) {
 TEST_F(cafectl_app, no_epmd_is_unreachable_and_none_is_started) {
   // No EPMD on this port: cafectl must not start one and must say pang.
   auto port = std::to_string(free_port());
-  auto r = run_cafectl(
+  auto r = run_named(
     {"--cookie", cookie_, "--epmd-port", port, "ping", target_}, true);
   EXPECT_EQ(r.code(), 1) << r.describe();
   // pang on stdout, and on stderr why: no EPMD (an embedded one would have
@@ -179,10 +212,10 @@ TEST_F(cafectl_app, no_epmd_is_unreachable_and_none_is_started) {
   EXPECT_NE(r.out.find("pang\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("epmd"), std::string::npos) << r.out;
   // $ERL_EPMD_PORT is the fallback for --epmd-port.
-  spawn_options so;
-  so.program = cafectl_path();
-  so.args = {"--cookie", cookie_, "ping", target_};
-  so.env = {{"ERL_EPMD_PORT", std::to_string(epmd_port_)}};
+  auto args = node_flags(next_name());
+  args.insert(args.end(), {"--cookie", cookie_, "ping", target_});
+  auto so = cafectl_options(args);
+  so.env.emplace_back("ERL_EPMD_PORT", std::to_string(epmd_port_));
   auto res = run(so, 15s);
   EXPECT_TRUE(res.ok()) << res.describe();
   EXPECT_EQ(res.output, "pong\n");
@@ -215,7 +248,7 @@ TEST_F(cafectl_app, call_prints_the_reply) {
   auto r = cafectl({"call", target_, "kv", text});
   ASSERT_EQ(r.code(), 0) << r.describe();
   // {reply, node(Caller), Request}: the caller was cafectl's own node.
-  auto expected = etf::make_tuple("reply"_atom, own_name(r), term_of(text));
+  auto expected = etf::make_tuple("reply"_atom, r.name, term_of(text));
   EXPECT_EQ(r.out, etf::to_string(expected) + "\n");
   auto printed = etf::parse(r.out);
   ASSERT_TRUE(printed) << r.out;
@@ -223,9 +256,9 @@ TEST_F(cafectl_app, call_prints_the_reply) {
   // A TERM that starts with a dash comes after `--`.
   r = cafectl({"--timeout", "3000", "call", target_, "kv", "--", "-5"});
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(r.out, etf::to_string(
-                     etf::make_tuple("reply"_atom, own_name(r), etf::term{-5}))
-                     + "\n");
+  EXPECT_EQ(r.out,
+            etf::to_string(etf::make_tuple("reply"_atom, r.name, etf::term{-5}))
+              + "\n");
 }
 
 TEST_F(cafectl_app, call_unregistered_name_exits_4) {

@@ -27,19 +27,32 @@ std::string read_until(child_process& child, std::string_view marker,
   return out;
 }
 
+/// The example and the Elixir nodes run with long names on the loopback
+/// address, listeners and EPMD on loopback only: nothing depends on how the
+/// host name resolves.
 class hello_erlang : public ::testing::Test {
 protected:
-  hello_erlang() : host(short_host()), epmd_port(free_port()) {}
+  hello_erlang() : epmd_port(free_port()) {}
+
+  /// `--name alive@127.0.0.1 --listen 127.0.0.1` and the rest of the
+  /// example's flags, its embedded EPMD on loopback.
+  spawn_options example(const std::string& alive,
+                        std::vector<std::string> extra = {}) {
+    spawn_options so;
+    so.program = binary_dir() / "apps" / "examples" / "hello_erlang"
+                 / "hello_erlang";
+    so.args = {"--name",   alive + "@" + host, "--cookie",
+               "secret",   "--epmd-port",      std::to_string(epmd_port),
+               "--listen", "127.0.0.1"};
+    so.args.insert(so.args.end(), extra.begin(), extra.end());
+    so.env = {{"ERL_EPMD_ADDRESS", "127.0.0.1"}};
+    return so;
+  }
 
   /// The example as a child process; returns once it is registered.
   std::unique_ptr<child_process>
   start_example(std::vector<std::string> extra = {}) {
-    spawn_options so;
-    so.program = binary_dir() / "apps" / "examples" / "hello_erlang"
-                 / "hello_erlang";
-    so.args = {"--sname", "hello",       "--cookie",
-               "secret",  "--epmd-port", std::to_string(epmd_port)};
-    so.args.insert(so.args.end(), extra.begin(), extra.end());
+    auto so = example("hello", std::move(extra));
     so.pipe_stdout = true;
     auto child = std::make_unique<child_process>(so);
     auto out = read_until(*child, "\n", 10s);
@@ -48,12 +61,12 @@ protected:
     return child;
   }
 
-  /// `elixir -e script` as an sname node on the test's EPMD port.
+  /// `elixir -e script` as `name@127.0.0.1` on the test's EPMD port.
   spawn_options elixir(const std::string& name, const std::string& script) {
     spawn_options so;
     so.program = require_tool("elixir");
-    so.args = {"--sname",
-               name,
+    so.args = {"--name",
+               name + "@" + host,
                "--cookie",
                "secret",
                "--erl",
@@ -68,7 +81,7 @@ protected:
     return so;
   }
 
-  std::string host;
+  const std::string host{node_host};
   uint16_t epmd_port;
 };
 
@@ -118,13 +131,7 @@ TEST_F(hello_erlang, the_cpp_actor_greets_an_elixir_process_first) {
   )")};
   auto out = read_until(ex, "ready", 30s);
   ASSERT_NE(out.find("ready"), std::string::npos) << out;
-  spawn_options so;
-  so.program = binary_dir() / "apps" / "examples" / "hello_erlang"
-               / "hello_erlang";
-  so.args = {"--sname", "hello2",           "--cookie",
-             "secret",  "--epmd-port",      std::to_string(epmd_port),
-             "--greet", "shell@ex2@" + host};
-  child_process greeter{so};
+  child_process greeter{example("hello2", {"--greet", "shell@ex2@" + host})};
   std::string rest;
   ex.read_to_end(rest, clock::now() + 20s);
   out += rest;
