@@ -1,5 +1,7 @@
 #include "cafe/etf/atom.hpp"
 
+#include "utf8.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -115,37 +117,10 @@ bool valid_atom_utf8(std::string_view text) noexcept {
   size_t chars = 0;
   auto p = reinterpret_cast<const unsigned char*>(text.data());
   auto end = p + text.size();
+  uint32_t cp = 0;
   while (p < end) {
-    unsigned char c = *p;
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++p;
-      ++chars;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 4;
-      cp = c & 0x07;
-    } else {
+    if (!detail::next_code_point(p, end, cp))
       return false;
-    }
-    if (static_cast<size_t>(end - p) < n)
-      return false;
-    for (size_t i = 1; i < n; ++i) {
-      if ((p[i] & 0xC0) != 0x80)
-        return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    static constexpr uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    p += n;
     ++chars;
   }
   return chars <= atom::max_chars;

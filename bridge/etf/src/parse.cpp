@@ -1,6 +1,7 @@
 #include "cafe/etf/parse.hpp"
 
 #include "cafe/etf/compare.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,23 +15,7 @@ namespace cafe::etf {
 
 namespace {
 
-void append_utf8(std::string& out, uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
+using detail::append_utf8;
 
 /// A Unicode scalar value: what an atom, a `/utf8` segment or `\x{...}`
 /// may hold. (erl_scan also refuses U+FFFE and U+FFFF; atoms may hold them,

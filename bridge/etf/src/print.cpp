@@ -1,5 +1,7 @@
 #include "cafe/etf/print.hpp"
 
+#include "utf8.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -9,6 +11,9 @@
 namespace cafe::etf {
 
 namespace {
+
+using detail::append_utf8;
+using detail::decode_utf8;
 
 // -- characters, as io_lib writes them ----------------------------------------
 
@@ -25,68 +30,6 @@ bool is_reserved_word(std::string_view x) {
     if (w == x)
       return true;
   return false;
-}
-
-/// Decodes `bytes` as UTF-8 the way a `<<C/utf8, ...>>` match does: no
-/// overlong forms, no surrogates, nothing above U+10FFFF.
-bool decode_utf8(std::string_view bytes, std::vector<uint32_t>& out) {
-  out.clear();
-  auto p = reinterpret_cast<const unsigned char*>(bytes.data());
-  auto end = p + bytes.size();
-  while (p < end) {
-    uint32_t c = *p;
-    size_t n = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      out.push_back(c);
-      ++p;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 2;
-      c &= 0x1F;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 3;
-      c &= 0x0F;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 4;
-      c &= 0x07;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (static_cast<size_t>(end - p) < n)
-      return false;
-    for (size_t i = 1; i < n; ++i) {
-      if ((p[i] & 0xC0) != 0x80)
-        return false;
-      c = (c << 6) | (p[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-      return false;
-    out.push_back(c);
-    p += n;
-  }
-  return true;
-}
-
-void append_utf8(std::string& out, uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 /// One character inside quotes, as io_lib:string_char/4 writes it for
