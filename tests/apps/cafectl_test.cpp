@@ -188,10 +188,12 @@ TEST_F(cafectl_app, is_a_hidden_node) {
 }
 
 TEST_F(cafectl_app, ping_unknown_node_prints_pang_quickly) {
-  auto r = cafectl({"ping", std::string{node_name("nobody").text()}});
+  auto r = cafectl(
+    {"--timeout", "30000", "ping", std::string{node_name("nobody").text()}});
   EXPECT_EQ(r.code(), 1) << r.describe();
   EXPECT_EQ(r.out, "pang\n");
-  EXPECT_LT(r.elapsed, 2s) << r.describe();
+  // EPMD says no at once: long before the timeout.
+  EXPECT_LT(r.elapsed, 10s) << r.describe();
 }
 
 TEST_F(cafectl_app, ping_with_wrong_cookie_prints_pang) {
@@ -262,11 +264,12 @@ TEST_F(cafectl_app, call_prints_the_reply) {
 }
 
 TEST_F(cafectl_app, call_unregistered_name_exits_4) {
-  auto r = cafectl({"call", target_, "nobody_here", "hello"}, true);
+  auto r = cafectl(
+    {"--timeout", "30000", "call", target_, "nobody_here", "hello"}, true);
   EXPECT_EQ(r.code(), 4) << r.describe();
   EXPECT_NE(r.out.find("noproc"), std::string::npos) << r.out;
-  // The monitor's DOWN says so at once: no waiting for the timeout.
-  EXPECT_LT(r.elapsed, 3s) << r.describe();
+  // The monitor's DOWN says so at once: long before the timeout.
+  EXPECT_LT(r.elapsed, 10s) << r.describe();
 }
 
 TEST_F(cafectl_app, callee_dying_during_the_call_exits_4_with_reason) {
@@ -279,11 +282,14 @@ TEST_F(cafectl_app, callee_dying_during_the_call_exits_4_with_reason) {
 
 TEST_F(cafectl_app, call_without_reply_exits_3_after_timeout) {
   erl_->eval("cafectl_server:start(mute)");
-  auto r = cafectl({"--timeout", "500", "call", target_, "mute", "silent"},
+  auto timeout = 1000ms;
+  auto r = cafectl({"--timeout", std::to_string(timeout.count()), "call",
+                    target_, "mute", "silent"},
                    true);
   EXPECT_EQ(r.code(), 3) << r.describe();
-  EXPECT_GE(r.elapsed, 500ms) << r.describe();
-  EXPECT_LT(r.elapsed, 2s) << r.describe();
+  // The timeout, plus start-up and connecting on a loaded machine.
+  EXPECT_GE(r.elapsed, timeout) << r.describe();
+  EXPECT_LT(r.elapsed, timeout + 10s) << r.describe();
   // Only the call timed out: the server is still there.
   EXPECT_TRUE(erl_->eval("is_pid(whereis(mute))") == etf::term{true});
 }
@@ -342,7 +348,8 @@ TEST(cafectl_usage, bad_operands_exit_2) {
       shown += " [" + x + "]";
     EXPECT_EQ(r.code(), 2) << shown << ": " << r.describe();
     EXPECT_NE(r.out.find("cafectl: "), std::string::npos) << shown << r.out;
-    EXPECT_LT(r.elapsed, 2s) << shown << ": " << r.describe();
+    // Refused before any network I/O.
+    EXPECT_LT(r.elapsed, 10s) << shown << ": " << r.describe();
   }
 }
 

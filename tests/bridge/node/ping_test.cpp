@@ -43,9 +43,9 @@ TEST_F(ping, unknown_node_fails_fast) {
   auto a = start_erl("a");
   auto nosuch = node_name("nosuch");
   auto start = clock::now();
-  EXPECT_FALSE(cafe->ping(nosuch, 5s));
-  // EPMD says no at once: no waiting for a timeout.
-  EXPECT_LT(clock::now() - start, 2s);
+  EXPECT_FALSE(cafe->ping(nosuch, 30s));
+  // EPMD says no at once: the ping ends long before its timeout.
+  EXPECT_LT(clock::now() - start, 10s);
   EXPECT_FALSE(contains(cafe->nodes(true), nosuch));
   EXPECT_EQ(cafe->connection_to(nosuch), nullptr);
   // The node still works afterwards.
@@ -142,9 +142,11 @@ TEST_F(ping, rpc_to_cafe_is_refused_not_hung) {
   // SPAWN_REPLY instead of leaving the caller to its timeout.
   auto start = clock::now();
   EXPECT_EQ(
-    a->eval("rpc:call(" + quoted(cafe->name()) + ", erlang, node, [], 5000)"),
+    a->eval("rpc:call(" + quoted(cafe->name()) + ", erlang, node, [], 30000)",
+            40s),
     etf::make_tuple("badrpc"_atom, "notsup"_atom));
-  EXPECT_LT(clock::now() - start, 2s);
+  // Long before rpc's own timeout.
+  EXPECT_LT(clock::now() - start, 10s);
   // The reply was valid: erl kept the connection.
   EXPECT_EQ(a->eval("lists:member(" + quoted(cafe->name()) + ", nodes())"),
             etf::term{true});

@@ -161,8 +161,21 @@ TEST_F(signals, unlinked_erl_process_exit_does_not_arrive) {
   cafe->unlink(mb->self(), agent);
   sync(*mb, agent, *mb);
   EXPECT_FALSE(erl_linked(agent, mb->self()));
-  command(agent, "{cmd, exit, {shutdown, z}}");
-  EXPECT_FALSE(mb->receive(500ms).has_value());
+  // The agent ends; once its DOWN reached a watcher on the same node, the
+  // watcher sends a marker. One connection keeps the order of everything
+  // that node sends, so an EXIT from the agent would come before it.
+  auto marker = etf::make_tuple("marker"_atom, agent);
+  ASSERT_EQ(a->eval("begin R = erlang:monitor(process, " + erl_literal(agent)
+                    + "), " + erl_literal(agent)
+                    + " ! {cmd, exit, {shutdown, z}}, "
+                      "receive {'DOWN', R, process, _, _} -> ok end, "
+                    + erl_literal(mb->self()) + " ! " + erl_literal(marker)
+                    + ", ok end"),
+            etf::term{"ok"_atom});
+  auto next = mb->receive(10s);
+  ASSERT_TRUE(next) << "no marker";
+  EXPECT_EQ(*next, marker) << "an exit signal arrived: "
+                           << etf::to_string(*next);
 }
 
 TEST_F(signals, erl_exit2_reaches_the_mailbox) {
