@@ -49,16 +49,32 @@ protected:
     return so;
   }
 
-  /// The example as a child process; returns once it is registered.
+  /// The example as a child process, running the test's own embedded EPMD;
+  /// returns once it is registered. The EPMD port was only free a moment
+  /// ago: if another suite's EPMD holds it by now, the example would use
+  /// that one, so it starts again on a fresh port.
   std::unique_ptr<child_process>
   start_example(std::vector<std::string> extra = {}) {
-    auto so = example("hello", std::move(extra));
-    so.pipe_stdout = true;
-    auto child = std::make_unique<child_process>(so);
-    auto out = read_until(*child, "\n", 10s);
-    EXPECT_NE(out.find("hello_erlang up as hello@" + host), std::string::npos)
-      << out;
-    return child;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto so = example("hello", extra);
+      so.pipe_stdout = true;
+      so.merge_stderr = true;
+      auto child = std::make_unique<child_process>(so);
+      auto up = "hello_erlang up as hello@" + host;
+      auto out = read_until(*child, up, 10s);
+      if (out.find(up) == std::string::npos) {
+        ADD_FAILURE() << "the example did not come up: " << out;
+        return child;
+      }
+      auto own_epmd = "started an embedded one on port "
+                      + std::to_string(epmd_port);
+      if (out.find(own_epmd) != std::string::npos)
+        return child;
+      child->stop(0ms);
+      epmd_port = free_port();
+    }
+    ADD_FAILURE() << "an EPMD of someone else held every port tried";
+    return nullptr;
   }
 
   /// `elixir -e script` as `name@127.0.0.1` on the test's EPMD port.

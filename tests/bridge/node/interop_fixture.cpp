@@ -421,12 +421,51 @@ interop_fixture::start_cafe(const std::function<void(node::config&)>& tweak) {
   cfg.listen_address = "127.0.0.1";
   if (tweak)
     tweak(cfg);
-  auto res = services::start_node(io(), cfg);
-  if (!res)
-    throw std::runtime_error("cafe node " + cfg.name
-                             + " did not start: " + res.error());
-  nodes_.push_back(*res);
-  return *res;
+  auto must_embed = nodes_.empty() && !external_epmd_ && cfg.embedded_epmd
+                    && cfg.epmd_port == epmd_port_;
+  for (int attempt = 0;; ++attempt) {
+    auto res = services::start_node(io(), cfg);
+    if (res && (!must_embed || (*res)->runs_embedded_epmd())) {
+      nodes_.push_back(*res);
+      return *res;
+    }
+    if (res)
+      (*res)->stop();
+    if (!must_embed || attempt == 4)
+      throw std::runtime_error(
+        "cafe node " + cfg.name + " did not start"
+        + (res ? std::string{": an EPMD of someone else holds every port tried"}
+               : ": " + res.error()));
+    epmd_port_ = free_port();
+    cfg.epmd_port = epmd_port_;
+  }
+}
+
+std::unique_ptr<child_process> interop_fixture::start_real_epmd() {
+  auto exe = require_tool("epmd");
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto port = free_port();
+    spawn_options so;
+    so.program = exe;
+    so.args = {"-port", std::to_string(port), "-address", "127.0.0.1"};
+    auto epmd = std::make_unique<child_process>(so);
+    // Ours once it answers while it runs: an epmd that lost the port to
+    // another exits at once.
+    auto answers = eventually(
+      [&] {
+        spawn_options names;
+        names.program = exe;
+        names.args = {"-port", std::to_string(port), "-names"};
+        return !epmd->exited() && run(names, 2s).ok();
+      },
+      5s);
+    if (answers && !epmd->exited()) {
+      epmd_port_ = port;
+      external_epmd_ = true;
+      return epmd;
+    }
+  }
+  throw std::runtime_error("no port for a real epmd after 5 attempts");
 }
 
 std::unique_ptr<erl_node>

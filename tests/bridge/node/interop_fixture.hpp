@@ -203,10 +203,17 @@ protected:
   void SetUp() override;
 
   /// Starts `cafe@127.0.0.1` (long names), its listener and embedded EPMD
-  /// (none runs on a fresh port) on 127.0.0.1 only, with the fixture's
-  /// cookie and EPMD port, then `tweak`.
+  /// on 127.0.0.1 only, with the fixture's cookie and EPMD port, then
+  /// `tweak`. The first node must run the test's own EPMD: if another
+  /// suite's EPMD took the port meanwhile (it was only free a moment ago),
+  /// the node starts again on a fresh port, so two tests never share one.
   std::shared_ptr<node::node>
   start_cafe(const std::function<void(node::config&)>& tweak = {});
+
+  /// Starts a real `epmd` on a fresh port for the test (and makes it the
+  /// fixture's EPMD port), retrying on ports taken meanwhile; cafe nodes
+  /// started afterwards use it.
+  std::unique_ptr<child_process> start_real_epmd();
 
   /// Starts `<name>@127.0.0.1` with the fixture's cookie and EPMD port,
   /// then `tweak`.
@@ -221,6 +228,8 @@ protected:
 
   uint16_t epmd_port_ = 0;
   std::string cookie_ = "secret";
+  /// Set by start_real_epmd: cafe nodes use that EPMD, not their own.
+  bool external_epmd_ = false;
 
 private:
   struct io_state;

@@ -160,24 +160,13 @@ using ping_peers = interop_fixture;
 
 TEST_F(ping_peers, a_running_epmd_is_used_as_is) {
   // A real epmd on the fixture's port, started (and killed) by the test.
-  spawn_options so;
-  so.program = require_tool("epmd");
-  so.args = {"-port", std::to_string(epmd_port_), "-address", "127.0.0.1"};
-  child_process epmd{so};
-  ASSERT_TRUE(eventually(
-    [&] {
-      spawn_options names;
-      names.program = so.program;
-      names.args = {"-port", std::to_string(epmd_port_), "-names"};
-      return run(names, 2s).ok();
-    },
-    5s));
+  auto epmd = start_real_epmd();
   auto cafe = start_cafe();
   EXPECT_FALSE(cafe->runs_embedded_epmd());
   auto a = start_erl("a");
   EXPECT_EQ(a->eval(ping_expr(cafe->name())), pong());
   spawn_options names;
-  names.program = so.program;
+  names.program = require_tool("epmd");
   names.args = {"-port", std::to_string(epmd_port_), "-names"};
   auto res = run(names, 5s);
   ASSERT_TRUE(res.ok()) << res.describe();
@@ -186,7 +175,7 @@ TEST_F(ping_peers, a_running_epmd_is_used_as_is) {
     std::string::npos)
     << res.output;
   cafe->stop();
-  epmd.stop(0ms);
+  epmd->stop(0ms);
 }
 
 TEST_F(ping_peers, elixir_node_ping_and_node_list) {
