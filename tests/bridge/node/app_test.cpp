@@ -13,32 +13,54 @@ using namespace cafe::test;
 
 namespace {
 
-using app = interop_fixture;
+class app : public interop_fixture {
+protected:
+  /// apps/cafe-node as `cafe@127.0.0.1` with its own embedded EPMD on the
+  /// fixture's port: long names on the loopback address, listener and EPMD
+  /// on loopback only, so nothing depends on how the host name resolves.
+  /// The port was only free a moment ago: if another suite's EPMD holds it
+  /// by now, the node starts again on a fresh port.
+  std::unique_ptr<child_process> start_node_program() {
+    auto exe = binary_dir() / "apps" / "cafe-node";
+    if (!std::filesystem::exists(exe))
+      throw std::runtime_error("no " + exe.string());
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      spawn_options so;
+      so.program = exe;
+      so.args
+        = {"--name",      std::string{name.text()},   "--cookie", cookie_,
+           "--epmd-port", std::to_string(epmd_port_), "--listen", "127.0.0.1"};
+      so.env = {{"ERL_EPMD_ADDRESS", "127.0.0.1"}};
+      so.pipe_stdout = true;
+      so.merge_stderr = true;
+      auto node = std::make_unique<child_process>(so);
+      // One line on stdout once it is registered and listening.
+      auto up = "cafe node " + std::string{name.text()} + " up";
+      std::string out;
+      auto deadline = clock::now() + 10s;
+      while (out.find(up) == std::string::npos) {
+        uint8_t buf[512];
+        auto n = node->read_some(buf, sizeof(buf), deadline);
+        if (n == 0)
+          throw std::runtime_error("cafe-node did not come up: " + out);
+        out.append(reinterpret_cast<const char*>(buf), n);
+      }
+      if (out.find("started an embedded one on port "
+                   + std::to_string(epmd_port_))
+          != std::string::npos)
+        return node;
+      node->stop(0ms);
+      epmd_port_ = free_port();
+    }
+    throw std::runtime_error("an EPMD of someone else held every port tried");
+  }
+
+  etf::atom name = node_name("cafe");
+};
 
 TEST_F(app, erl_pings_and_gets_echo_replies) {
-  auto exe = binary_dir() / "apps" / "cafe-node";
-  ASSERT_TRUE(std::filesystem::exists(exe)) << exe;
-  spawn_options so;
-  so.program = exe;
-  auto name = node_name("cafe");
-  // Long names on the loopback address, listener and embedded EPMD on
-  // loopback only: nothing depends on how the host name resolves.
-  so.args
-    = {"--name",      std::string{name.text()},   "--cookie", cookie_,
-       "--epmd-port", std::to_string(epmd_port_), "--listen", "127.0.0.1"};
-  so.env = {{"ERL_EPMD_ADDRESS", "127.0.0.1"}};
-  so.pipe_stdout = true;
-  child_process node{so};
-  // It prints one line to stdout once it is registered and listening.
-  std::string out;
-  auto deadline = clock::now() + 10s;
-  while (out.find('\n') == std::string::npos) {
-    uint8_t buf[512];
-    auto n = node.read_some(buf, sizeof(buf), deadline);
-    ASSERT_GT(n, 0u) << "cafe-node exited: " << out;
-    out.append(reinterpret_cast<const char*>(buf), n);
-  }
-  EXPECT_NE(out.find(std::string{name.text()}), std::string::npos) << out;
+  auto node_ptr = start_node_program();
+  auto& node = *node_ptr;
   auto a = start_erl("a");
   EXPECT_EQ(a->eval("net_adm:ping(" + quoted(name) + ")"),
             etf::term{"pong"_atom});
@@ -84,7 +106,43 @@ TEST_F(app, erl_pings_and_gets_echo_replies) {
       return a->eval("lists:member(" + quoted(name) + ", nodes())")
              == etf::term{false};
     },
-    3s, 50ms));
+    5s, 50ms));
+}
+
+TEST_F(app, cafectl_pings_and_calls_cafe_node) {
+  auto node = start_node_program();
+  auto ctl = [&](std::vector<std::string> words) {
+    spawn_options so;
+    so.program = binary_dir() / "apps" / "cafectl";
+    so.args = {"--name",   "cafectl@127.0.0.1", "--cookie",
+               cookie_,    "--epmd-port",       std::to_string(epmd_port_),
+               "--listen", "127.0.0.1",         "--timeout",
+               "10000"};
+    so.args.insert(so.args.end(), words.begin(), words.end());
+    return run(so, 30s);
+  };
+  auto target = std::string{name.text()};
+  // cafe <-> cafe: cafectl dials (initiator), cafe-node accepts.
+  auto r = ctl({"ping", target});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.output, "pong\n");
+  r = ctl({"call", target, "counter", "incr"});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.output, "1\n");
+  r = ctl({"call", target, "counter", "{add, 41}"});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.output, "42\n");
+  r = ctl({"call", target, "kv", "{put, <<\"k\">>, [1, 2.5]}"});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.output, "ok\n");
+  r = ctl({"call", target, "kv", "{get, <<\"k\">>}"});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.output, "{ok,[1,2.5]}\n");
+  // A name cafe-node does not have: exit code 4, noproc.
+  r = ctl({"call", target, "nobody", "x"});
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 4)
+    << r.describe();
+  EXPECT_NE(r.output.find("noproc"), std::string::npos) << r.output;
 }
 
 } // namespace
