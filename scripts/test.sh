@@ -11,6 +11,20 @@ export CCACHE_BASEDIR="$PWD"
 # tests; without this every checkout of a -g build misses the cache.
 export CCACHE_NOHASHDIR=true
 
+# One seed for every random and property test (tests/support env.hpp
+# `test_seed`), varied per commit so CI explores new inputs over time: the
+# first 8 hex digits of HEAD as a number, or today's date without git. A
+# caller's CAFE_TEST_SEED wins, to rerun a failure.
+if [[ -z "${CAFE_TEST_SEED:-}" ]]; then
+  if head=$(git rev-parse HEAD 2>/dev/null); then
+    CAFE_TEST_SEED=$((16#${head:0:8}))
+  else
+    CAFE_TEST_SEED=$(date +%Y%m%d)
+  fi
+fi
+export CAFE_TEST_SEED
+echo "CAFE_TEST_SEED=$CAFE_TEST_SEED (rerun a suite with it: CAFE_TEST_SEED=$CAFE_TEST_SEED ctest --test-dir build -R '^suite\$')"
+
 scripts/setup-deps.sh
 
 jobs=$(nproc)

@@ -1,5 +1,6 @@
 #include "cafe/distribution/frame_reader.hpp"
 #include "cafe/distribution/frame_writer.hpp"
+#include "cafe/test/env.hpp"
 
 #include <gtest/gtest.h>
 #include <random>
@@ -73,7 +74,8 @@ TEST(frame_reader, splits_a_stream_fed_at_once) {
 TEST(frame_reader, splits_a_stream_fed_in_arbitrary_chunks) {
   auto frames = sample_frames();
   auto stream = stream_of(frames);
-  std::minstd_rand rng{42};
+  auto seed = cafe::test::test_seed(42);
+  std::minstd_rand rng{static_cast<std::minstd_rand::result_type>(seed)};
   for (int round = 0; round < 50; ++round) {
     frame_reader reader;
     std::vector<bytes> got;
@@ -90,7 +92,9 @@ TEST(frame_reader, splits_a_stream_fed_in_arbitrary_chunks) {
       for (auto& f : drain(reader))
         got.push_back(std::move(f));
     }
-    ASSERT_EQ(got, frames) << "round " << round;
+    ASSERT_EQ(got, frames) << "round " << round << "; "
+                           << cafe::test::reproduce(
+                                "bridge.distribution.framing", seed);
   }
 }
 

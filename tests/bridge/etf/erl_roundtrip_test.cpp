@@ -11,8 +11,8 @@
 //    closures included); cafe decodes and re-encodes them; the BEAM checks
 //    binary_to_term(CppBytes) =:= T and the bytes are its own.
 //
-// Seeds and counts: CAFE_ETF_SEED (default 1), CAFE_ETF_TERMS (5000),
-// CAFE_ETF_ERL_TERMS (3000).
+// Seed and counts: CAFE_TEST_SEED (default 1), CAFE_ETF_TERMS (5000),
+// CAFE_ETF_ERL_TERMS (3000), CAFE_ETF_MUTATIONS (3000).
 
 #include "cafe/etf/decoder.hpp"
 #include "cafe/etf/encoder.hpp"
@@ -38,6 +38,8 @@ using namespace std::chrono_literals;
 using cafe::test::env_uint;
 using cafe::test::erl_port;
 using cafe::test::show;
+
+constexpr std::string_view suite = "bridge.etf.erl_roundtrip";
 
 namespace {
 
@@ -71,6 +73,46 @@ struct failure_log {
 /// Every test of the suite stops when this much time has passed: a hung
 /// or pathologically slow peer fails the test instead of the ctest timeout.
 constexpr auto time_budget = 45s;
+
+/// The kinds of input cafe's binary_to_term may refuse although the BEAM's
+/// accepts them, each with the reason it is tolerated. The differential test
+/// below fails on a refusal of any other kind, and checks each allowed kind
+/// as far as it can (`stricter_kind`).
+const std::map<std::string, std::string, std::less<>> stricter_allowed = {
+  // Bytes after the term. The BEAM ignores them: in OTP 25
+  // `binary_to_term(<<131,97,1,0>>)` returns 1. cafe's binary_to_term
+  // refuses them on purpose (the distribution layer uses `decode` with a
+  // consumed count instead); whether it should follow the BEAM is still
+  // open (issue #14), so the decoder is unchanged and this kind is
+  // tolerated only when the term before the extra bytes is the BEAM's term.
+  {"trailing_bytes", "bytes after the term, which binary_to_term ignores"},
+  // ATOM_INTERNAL_REF2/3 ('I', 'K'): an atom by its index in the BEAM's own
+  // atom table. Only the BEAM's internal format (ets compression, enif)
+  // uses them, never the wire, and no other node can resolve the index.
+  {"unknown_tag at ATOM_INTERNAL_REF", "an atom-table index ('I'/'K' tag)"},
+};
+
+/// The allow-list kind of `input`, which cafe refused with `err` and the
+/// BEAM decoded to `beam` (its re-encoding); empty when the refusal is none
+/// of the tolerated kinds.
+std::string stricter_kind(std::span<const uint8_t> input,
+                          const decode_error& err,
+                          std::span<const uint8_t> beam) {
+  auto code = std::string{etf::to_string(err.code)};
+  if (code == "trailing_bytes") {
+    // The BEAM's term must be the one before the extra bytes.
+    size_t consumed = 0;
+    auto prefix = decode(input.subspan(1), consumed);
+    auto theirs = binary_to_term(beam);
+    if (prefix && theirs && *prefix == *theirs && 1 + consumed < input.size())
+      return code;
+    return {};
+  }
+  if (code == "unknown_tag" && err.offset < input.size()
+      && (input[err.offset] == 'I' || input[err.offset] == 'K'))
+    return "unknown_tag at ATOM_INTERNAL_REF";
+  return {};
+}
 
 /// Whether `x` holds a pid, port or reference of `node`.
 bool mentions_node(const term& x, atom node) {
@@ -213,7 +255,7 @@ TEST_F(erl_roundtrip, golden_vectors_reach_the_beam_unchanged) {
 }
 
 TEST_F(erl_roundtrip, random_cpp_terms_match_the_beam) {
-  auto seed = env_uint("CAFE_ETF_SEED", 1);
+  auto seed = cafe::test::test_seed();
   auto n = env_uint("CAFE_ETF_TERMS", 5000);
   cafe::test::random_term_generator gen{seed};
   failure_log log;
@@ -229,13 +271,13 @@ TEST_F(erl_roundtrip, random_cpp_terms_match_the_beam) {
             << byte_compared << " compared byte for byte" << std::endl;
   EXPECT_EQ(i, n) << "ran out of time after " << i << " terms";
   EXPECT_GT(byte_compared, n / 2);
-  EXPECT_EQ(log.count, 0u) << log.count << " of " << i << " terms failed (seed "
-                           << seed << "):\n"
-                           << log.text.str();
+  EXPECT_EQ(log.count, 0u) << log.count << " of " << i << " terms failed:\n"
+                           << log.text.str()
+                           << cafe::test::reproduce(suite, seed);
 }
 
 TEST_F(erl_roundtrip, random_beam_terms_reencode_byte_exact) {
-  auto seed = env_uint("CAFE_ETF_SEED", 1);
+  auto seed = cafe::test::test_seed();
   auto n = env_uint("CAFE_ETF_ERL_TERMS", 3000);
   failure_log log;
   auto deadline = std::chrono::steady_clock::now() + time_budget;
@@ -271,15 +313,17 @@ TEST_F(erl_roundtrip, random_beam_terms_reencode_byte_exact) {
   }
   EXPECT_EQ(i, n) << "ran out of time after " << i << " terms";
   EXPECT_EQ(log.count, 0u) << log.count << " of " << i << " terms failed:\n"
-                           << log.text.str();
+                           << log.text.str()
+                           << cafe::test::reproduce(suite, seed);
 }
 
 // Differential: mutated golden vectors go to both decoders. Where both
 // accept, they must agree on the term; where only cafe accepts, cafe lets
 // through what the BEAM calls malformed (and would later send it on).
-// cafe may be stricter than the BEAM only in ways listed in `stricter`.
+// cafe may be stricter than the BEAM only in the ways `stricter_allowed`
+// lists: any other refusal of an input the BEAM accepts fails.
 TEST_F(erl_roundtrip, mutated_vectors_decode_like_the_beam) {
-  auto seed = env_uint("CAFE_ETF_SEED", 1);
+  auto seed = cafe::test::test_seed();
   auto n = env_uint("CAFE_ETF_MUTATIONS", 3000);
   std::mt19937_64 rng{seed};
   auto uniform = [&](uint64_t lo, uint64_t hi) {
@@ -291,6 +335,7 @@ TEST_F(erl_roundtrip, mutated_vectors_decode_like_the_beam) {
       seeds.push_back(&vec.canonical);
   failure_log disagree;
   failure_log lenient;
+  failure_log stricter;
   std::map<std::string, size_t> stricter_counts;
   std::ostringstream stricter_examples;
   size_t both_accept = 0;
@@ -340,11 +385,17 @@ TEST_F(erl_roundtrip, mutated_vectors_decode_like_the_beam) {
                     + "\n  beam: " + reply_text(reply),
                   input);
     } else if (beam_ok) {
-      // The BEAM ignores bytes after the term; cafe's binary_to_term
-      // deliberately does not. Other refusals are tallied by reason.
-      auto code = std::string{etf::to_string(ours.error().code)};
-      if (stricter_counts[code]++ < 2)
-        stricter_examples << "  " << code << ": " << show(input, 160) << '\n';
+      std::vector<uint8_t> beam(reply.begin() + 1, reply.end());
+      auto kind = stricter_kind(input, ours.error(), beam);
+      if (kind.empty() || !stricter_allowed.contains(kind)) {
+        stricter.add("cafe refuses what binary_to_term accepts, and not in "
+                     "a tolerated way: "
+                       + show(input) + "\n  cafe: " + to_string(ours.error())
+                       + "\n  beam: " + show(beam),
+                     input);
+      } else if (stricter_counts[kind]++ < 2) {
+        stricter_examples << "  " << kind << ": " << show(input, 160) << '\n';
+      }
     }
   }
   std::cout << "[ erl      ] " << i << " mutations, " << both_accept
@@ -354,6 +405,14 @@ TEST_F(erl_roundtrip, mutated_vectors_decode_like_the_beam) {
   std::cout << "; local identifiers: " << local_identifiers << '\n'
             << stricter_examples.str() << std::flush;
   EXPECT_EQ(i, n) << "ran out of time after " << i << " inputs";
-  EXPECT_EQ(disagree.count, 0u) << disagree.text.str();
-  EXPECT_EQ(lenient.count, 0u) << lenient.text.str();
+  EXPECT_EQ(disagree.count, 0u)
+    << disagree.text.str() << cafe::test::reproduce(suite, seed);
+  EXPECT_EQ(lenient.count, 0u)
+    << lenient.text.str() << cafe::test::reproduce(suite, seed);
+  EXPECT_EQ(stricter.count, 0u)
+    << stricter.text.str() << cafe::test::reproduce(suite, seed);
+  // Not vacuous: about a third of the mutations decode on both sides (1091
+  // to 1102 of 3000 for seeds 1-3), and the tolerated refusals are seen.
+  EXPECT_GT(both_accept, i / 5);
+  EXPECT_GT(stricter_counts["trailing_bytes"], i / 100);
 }

@@ -305,7 +305,7 @@ TEST_F(erl_text, every_character_agrees_with_io_lib_and_erl_scan) {
 // Property: random terms, text-heavy ones among them, agree with erl in
 // both directions.
 TEST_F(erl_text, random_terms_agree_with_erl) {
-  auto seed = env_uint("CAFE_TEST_SEED", 1);
+  auto seed = cafe::test::test_seed();
   auto n = env_uint("CAFE_TEST_TERMS", 3000);
   cafe::test::random_term_generator gen{seed};
   tally t;
@@ -343,10 +343,9 @@ TEST_F(erl_text, random_terms_agree_with_erl) {
   EXPECT_EQ(i, n) << "ran out of time after " << i << " terms";
   EXPECT_EQ(t.failures, 0u)
     << t.failures << " failures (seed " << seed << "):\n"
-    << t.log.str() << "reproduce: CAFE_TEST_SEED=" << seed
-    << " CAFE_TEST_TERMS=" << n << " ctest --test-dir "
-    << cafe::test::binary_dir().string()
-    << " -R '^bridge\\.etf\\.erl_text$' --output-on-failure";
+    << t.log.str()
+    << cafe::test::reproduce("bridge.etf.erl_text", seed,
+                             "CAFE_TEST_TERMS=" + std::to_string(n));
   // Not vacuous: most terms take part, in every check.
   EXPECT_GE(checked, n / 2);
   EXPECT_GE(t.erl_read, checked * 9 / 10);

@@ -2,7 +2,7 @@
 // crash the decoder (the suite is meant for the ASan+UBSan build), errors
 // must stay inside the input, and whatever does decode must re-encode to a
 // stable fixed point. Seeded and bounded in count and time:
-//   CAFE_FUZZ_SEED (default 1), CAFE_FUZZ_INPUTS (default 200000),
+//   CAFE_TEST_SEED (default 1), CAFE_FUZZ_INPUTS (default 200000),
 //   CAFE_FUZZ_SECONDS (default 40).
 
 #include "cafe/etf/compare.hpp"
@@ -270,7 +270,7 @@ std::vector<uint8_t> repeat(std::vector<uint8_t> unit, size_t n) {
 } // namespace
 
 TEST(fuzz_flips, mutated_vectors_and_garbage_never_crash) {
-  auto seed = env_uint("CAFE_FUZZ_SEED", 1);
+  auto seed = cafe::test::test_seed();
   auto max_inputs = env_uint("CAFE_FUZZ_INPUTS", 200000);
   auto budget = std::chrono::seconds{env_uint("CAFE_FUZZ_SECONDS", 40)};
   std::vector<std::vector<uint8_t>> seeds;
@@ -328,7 +328,9 @@ TEST(fuzz_flips, mutated_vectors_and_garbage_never_crash) {
   EXPECT_GE(inputs, std::min<uint64_t>(max_inputs, 20000))
     << "too few inputs within the time budget";
   EXPECT_GT(decoded, 0u);
-  EXPECT_EQ(log.count, 0u) << log.text.str();
+  EXPECT_EQ(log.count, 0u) << log.text.str()
+                           << cafe::test::reproduce("bridge.etf.fuzz_flips",
+                                                    seed);
 }
 
 namespace {

@@ -267,7 +267,7 @@ TEST(print, every_character_reads_back) {
 // Property: parse(to_string(t)) is t, for every term that has a literal
 // syntax.
 TEST(print, random_terms_read_back) {
-  auto seed = env_uint("CAFE_TEST_SEED", 1);
+  auto seed = cafe::test::test_seed();
   auto n = env_uint("CAFE_TEST_TERMS", 20000);
   random_term_generator gen{seed};
   size_t checked = 0;
@@ -310,10 +310,10 @@ TEST(print, random_terms_read_back) {
             << seen.strings << std::endl;
   EXPECT_EQ(failures, 0u) << failures << " of " << checked
                           << " terms did not read back (seed " << seed << "):\n"
-                          << log.str() << "reproduce: CAFE_TEST_SEED=" << seed
-                          << " CAFE_TEST_TERMS=" << n << " ctest --test-dir "
-                          << cafe::test::binary_dir().string()
-                          << " -R '^bridge\\.etf\\.print$' --output-on-failure";
+                          << log.str()
+                          << cafe::test::reproduce("bridge.etf.print", seed,
+                                                   "CAFE_TEST_TERMS="
+                                                     + std::to_string(n));
   // Not vacuous: most terms are checked, and they reach the escapes.
   EXPECT_GE(checked, n / 2);
   EXPECT_GE(seen.control_atoms, n / 100);

@@ -32,6 +32,28 @@ uint64_t env_uint(std::string_view name, uint64_t fallback) {
   return result;
 }
 
+uint64_t test_seed(uint64_t fallback) {
+  return env_uint("CAFE_TEST_SEED", fallback);
+}
+
+std::string reproduce(std::string_view suite, uint64_t seed,
+                      std::string_view extra) {
+  std::string pattern;
+  for (auto c : suite) {
+    if (c == '.')
+      pattern += '\\';
+    pattern += c;
+  }
+  auto seed_text = std::to_string(seed);
+  std::string result = "seed " + seed_text
+                       + "; reproduce: CAFE_TEST_SEED=" + seed_text + ' ';
+  if (!extra.empty())
+    result.append(extra).append(" ");
+  result += "ctest --test-dir " + binary_dir().string() + " -R '^" + pattern
+            + "$' --output-on-failure";
+  return result;
+}
+
 std::filesystem::path source_dir() {
   auto dir = get_env("CAFE_SOURCE_DIR");
   if (!dir || dir->empty())

@@ -17,6 +17,19 @@ std::optional<std::string> get_env(std::string_view name);
 /// run the default.
 uint64_t env_uint(std::string_view name, uint64_t fallback);
 
+/// The seed of every random and property test: `CAFE_TEST_SEED` (one
+/// variable for the whole suite; scripts/test.sh varies it per commit), or
+/// `fallback` when unset.
+uint64_t test_seed(uint64_t fallback = 1);
+
+/// What a failing random test prints: the seed and a one-line command that
+/// reruns `suite` (the ctest name, e.g. "bridge.etf.print") with it, e.g.
+/// `seed 7; reproduce: CAFE_TEST_SEED=7 ctest --test-dir build -R
+/// '^bridge\.etf\.print$' --output-on-failure`. `extra` (e.g.
+/// "CAFE_TEST_TERMS=100") goes before `ctest`.
+std::string reproduce(std::string_view suite, uint64_t seed,
+                      std::string_view extra = {});
+
 /// The source tree, from `CAFE_SOURCE_DIR` (set for every test by
 /// `cafe_add_test`). Throws `std::runtime_error` when unset: a suite run
 /// outside ctest must say why it cannot find its fixtures.
