@@ -196,6 +196,21 @@ TEST_F(cafectl_app, ping_unknown_node_prints_pang_quickly) {
   EXPECT_LT(r.elapsed, 10s) << r.describe();
 }
 
+TEST_F(cafectl_app, every_command_exits_1_for_an_unknown_node) {
+  auto nobody = std::string{node_name("nobody").text()};
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"send", nobody, "sink", "hello"},
+                                             {"call", nobody, "kv", "get"},
+                                             {"nodes", nobody}}) {
+    SCOPED_TRACE(args.front());
+    args.insert(args.begin(), {"--timeout", "30000"});
+    auto r = cafectl(args, true);
+    EXPECT_EQ(r.code(), 1) << r.describe();
+    // Unreachable, not a timeout: long before it.
+    EXPECT_LT(r.elapsed, 10s) << r.describe();
+  }
+}
+
 TEST_F(cafectl_app, ping_with_wrong_cookie_prints_pang) {
   auto r = run_named({"--cookie", "wrong", "--epmd-port",
                       std::to_string(epmd_port_), "ping", target_});

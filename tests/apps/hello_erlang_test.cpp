@@ -6,6 +6,8 @@
 #include "cafe/test/tools.hpp"
 #include "interop_fixture.hpp"
 
+#include <csignal>
+#include <cstring>
 #include <sys/wait.h>
 
 using namespace cafe::test;
@@ -155,6 +157,20 @@ TEST_F(hello_erlang, the_cpp_actor_greets_an_elixir_process_first) {
     << out;
   EXPECT_NE(out.find("reply: hello, back"), std::string::npos) << out;
   EXPECT_EQ(ex.stop(5s), 0) << out;
+}
+
+TEST_F(hello_erlang, stops_cleanly_on_sigint_and_sigterm) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(strsignal(sig));
+    auto example = start_example();
+    ASSERT_TRUE(example);
+    ::kill(example->pid(), sig);
+    ASSERT_TRUE(eventually([&] { return example->exited(); }, 10s))
+      << "still running after the signal";
+    auto status = example->stop(0ms);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << describe_status(status);
+  }
 }
 
 } // namespace
