@@ -95,9 +95,7 @@ void node::stop() {
     if (impl_->stopped)
       return;
     impl_->stopped = true;
-    for (auto& [peer, st] : impl_->peers)
-      if (st.conn)
-        conns.push_back(st.conn);
+    conns = impl_->peers.connections();
   }
   if (impl_->listener)
     impl_->listener->stop();
@@ -160,7 +158,7 @@ std::shared_ptr<mailbox> node::make_mailbox(std::optional<std::string> name) {
 void node::add_process(const etf::pid& pid,
                        std::shared_ptr<local_process> proc) {
   std::lock_guard guard{impl_->mtx};
-  impl_->procs[pid] = std::move(proc);
+  impl_->processes.add(pid, std::move(proc));
 }
 
 void node::remove_process(const etf::pid& pid, const etf::term& reason) {
@@ -169,24 +167,22 @@ void node::remove_process(const etf::pid& pid, const etf::term& reason) {
 
 bool node::register_name(etf::atom name, const etf::pid& pid) {
   std::lock_guard guard{impl_->mtx};
-  return impl_->names.emplace(name, pid).second;
+  return impl_->processes.register_name(name, pid);
 }
 
 void node::unregister_name(etf::atom name) {
   std::lock_guard guard{impl_->mtx};
-  impl_->names.erase(name);
+  impl_->processes.unregister_name(name);
 }
 
 std::optional<etf::pid> node::whereis(etf::atom name) const {
   std::lock_guard guard{impl_->mtx};
-  if (auto i = impl_->names.find(name); i != impl_->names.end())
-    return i->second;
-  return std::nullopt;
+  return impl_->processes.whereis(name);
 }
 
 size_t node::process_count() const {
   std::lock_guard guard{impl_->mtx};
-  return impl_->procs.size();
+  return impl_->processes.size();
 }
 
 send_status node::send(const etf::pid& from, const etf::pid& to,
@@ -259,13 +255,12 @@ void node::connect(etf::atom peer, std::function<void(bool)> done) {
     return;
   }
   std::unique_lock guard{impl_->mtx};
-  auto& st = impl_->peers[peer];
-  if (st.up) {
+  if (impl_->peers.up(peer)) {
     guard.unlock();
     done(true);
     return;
   }
-  st.waiters.push_back(std::move(done));
+  impl_->peers.add_waiter(peer, std::move(done));
   impl_->connect_locked(peer);
 }
 
@@ -287,16 +282,8 @@ bool node::disconnect(etf::atom peer) {
 }
 
 std::vector<etf::atom> node::nodes(bool hidden) const {
-  std::vector<etf::atom> result;
   std::lock_guard guard{impl_->mtx};
-  for (auto& [peer, st] : impl_->peers) {
-    if (!st.up)
-      continue;
-    auto published = (st.conn->flags() & distribution::flag::published) != 0;
-    if (published || hidden)
-      result.push_back(peer);
-  }
-  return result;
+  return impl_->peers.up_nodes(hidden);
 }
 
 bool node::ping(etf::atom peer, std::chrono::milliseconds timeout) {
@@ -319,15 +306,13 @@ bool node::ping(etf::atom peer, std::chrono::milliseconds timeout) {
 
 void node::monitor_nodes(std::function<void(etf::atom, bool)> fn) {
   std::lock_guard guard{impl_->mtx};
-  impl_->node_watchers.push_back(std::move(fn));
+  impl_->peers.watch(std::move(fn));
 }
 
 std::shared_ptr<connection::dist_connection>
 node::connection_to(etf::atom peer) {
   std::lock_guard guard{impl_->mtx};
-  if (auto i = impl_->peers.find(peer); i != impl_->peers.end())
-    return i->second.conn;
-  return nullptr;
+  return impl_->peers.connection(peer);
 }
 
 } // namespace cafe::node

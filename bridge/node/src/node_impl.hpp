@@ -1,68 +1,27 @@
 #pragma once
 
-// The node's state, shared by its source files (node.cpp: life cycle and
-// the facade; connections.cpp: connections coming and going; sending.cpp:
-// what leaves; routing.cpp: what arrives; signals.cpp: links, monitors,
-// exits). Not installed.
+// The node's identity and the parts of its state (process_table,
+// peer_table, link_table, monitor_table) under its one lock, shared by its
+// source files (node.cpp: life cycle and the facade; connections.cpp:
+// connections coming and going; sending.cpp: what leaves; routing.cpp: what
+// arrives; signals.cpp: links, monitors, exits). Not installed.
 
-#include "cafe/connection/dist_connection.hpp"
 #include "cafe/connection/listener.hpp"
 #include "cafe/node/node.hpp"
 #include "cafe/node/registrar.hpp"
+#include "link_table.hpp"
+#include "monitor_table.hpp"
+#include "peer_table.hpp"
+#include "process_table.hpp"
 
 #include <atomic>
-#include <deque>
 #include <mutex>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace boost::asio {
 class io_context;
 } // namespace boost::asio
 
 namespace cafe::node {
-
-/// A message accepted for a peer whose connection is still being set up.
-struct queued_message {
-  distribution::control_message control;
-  std::optional<etf::term> payload;
-};
-
-/// One peer node: its connection (up or in its handshake), who waits for
-/// it, and what was sent to it before it came up.
-struct peer_state {
-  std::shared_ptr<connection::dist_connection> conn;
-  /// An EPMD lookup is under way (no connection object yet).
-  bool connecting = false;
-  bool up = false;
-  /// The negotiated flags, once up (kept here so senders need no second
-  /// lock to pick a message form).
-  distribution::flags_t flags = 0;
-  std::vector<std::function<void(bool)>> waiters;
-  std::deque<queued_message> queue;
-};
-
-/// A link of a local process, in the UNLINK_ID protocol's terms.
-struct link_state {
-  bool active = true;
-  uint64_t unlink_id = 0;
-};
-
-/// A monitor some process holds on a local process.
-struct incoming_monitor {
-  etf::pid watcher;
-  etf::pid target;
-  /// The registered name when monitored by name (echoed in the DOWN).
-  std::optional<etf::atom> name;
-};
-
-/// A monitor a local process holds on another process.
-struct outgoing_monitor {
-  etf::pid watcher;
-  /// The pid or the registered name monitored.
-  etf::term target;
-  etf::atom target_node;
-};
 
 struct node::impl : connection::owner,
                     std::enable_shared_from_this<node::impl> {
@@ -96,20 +55,19 @@ struct node::impl : connection::owner,
 
   // -- mutable state, guarded by mtx ------------------------------------------
 
+  // One lock for all parts, which never lock on their own: one event
+  // touches several (a process that ends drops its names, links and
+  // monitors at once). Process objects are called, and let go of, only
+  // after it is released: a process may own a CAF actor that calls back
+  // into the node.
   mutable std::mutex mtx;
-  std::unordered_map<etf::pid, std::shared_ptr<local_process>> procs;
-  std::unordered_map<etf::atom, etf::pid> names;
-  std::unordered_map<etf::atom, peer_state> peers;
-  /// links[local][other]
-  std::unordered_map<etf::pid, std::unordered_map<etf::pid, link_state>> links;
-  std::unordered_map<etf::reference, incoming_monitor> monitored_by;
-  std::unordered_map<etf::reference, outgoing_monitor> monitoring;
-  std::vector<std::function<void(etf::atom, bool)>> node_watchers;
-  uint64_t next_unlink_id = 1;
+  process_table processes;
+  peer_table peers;
+  link_table links;
+  monitor_table monitors;
   bool stopped = false;
 
-  // -- sending (sending.cpp)
-  // -----------------------------------------------------
+  // -- sending (sending.cpp) --------------------------------------------------
 
   /// Sends a control message to `peer`: through its connection when up,
   /// queued while it is being set up, after a connect otherwise. `force`

@@ -30,8 +30,7 @@ void node::impl::deliver_local(const etf::pid& to,
   std::shared_ptr<local_process> proc;
   {
     std::lock_guard guard{mtx};
-    if (auto i = procs.find(to); i != procs.end())
-      proc = i->second;
+    proc = processes.find(to);
   }
   // Messages to dead processes vanish, as in Erlang.
   if (proc)
@@ -43,11 +42,8 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
   auto reg_send = [&](const etf::pid& from, etf::atom name) {
     std::shared_ptr<local_process> proc;
     {
-      // Name and process in one look-up: this is the message path.
       std::lock_guard guard{mtx};
-      if (auto i = names.find(name); i != names.end())
-        if (auto p = procs.find(i->second); p != procs.end())
-          proc = p->second;
+      proc = processes.find_by_name(name);
     }
     if (proc)
       proc->deliver(from, std::move(*msg.payload));

@@ -3,35 +3,31 @@
 #include "cafe/log.hpp"
 #include "node_impl.hpp"
 
+#include <limits>
+
 namespace cafe::node {
 
 distribution::flags_t node::impl::flags_of(etf::atom peer) const {
   std::lock_guard guard{mtx};
-  if (auto i = peers.find(peer); i != peers.end() && i->second.up)
-    return i->second.flags;
-  return 0;
+  return peers.flags(peer);
 }
 
 send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
                                      const etf::term& msg, bool force) {
-  std::shared_ptr<connection::dist_connection> conn;
-  distribution::flags_t fs = 0;
+  peer_table::route route;
   {
     std::lock_guard guard{mtx};
-    if (auto i = peers.find(to.node); i != peers.end() && i->second.up) {
-      conn = i->second.conn;
-      fs = i->second.flags;
-    }
+    route = peers.route_to(to.node);
   }
   // Not up yet: queued (and connected) by send_control; SEND is what every
   // peer understands.
-  if (!conn)
+  if (!route.conn)
     return send_control(to.node, distribution::send{etf::atom{}, to}, &msg,
                         force);
   // SEND_SENDER tells the receiver who sent; SEND is for old peers.
-  if (fs & distribution::flag::send_sender)
-    return conn->send(distribution::send_sender{from, to}, &msg, force);
-  return conn->send(distribution::send{etf::atom{}, to}, &msg, force);
+  if (route.flags & distribution::flag::send_sender)
+    return route.conn->send(distribution::send_sender{from, to}, &msg, force);
+  return route.conn->send(distribution::send{etf::atom{}, to}, &msg, force);
 }
 
 send_status node::impl::send_control(etf::atom peer,
@@ -40,26 +36,21 @@ send_status node::impl::send_control(etf::atom peer,
   std::unique_lock guard{mtx};
   if (stopped)
     return send_status::closed;
-  auto& st = peers[peer];
-  if (st.up) {
-    auto conn = st.conn;
+  if (auto conn = peers.route_to(peer).conn) {
     guard.unlock();
     return conn->send(ctl, payload, force);
   }
-  if (!force && st.queue.size() >= cfg.max_pending_messages)
+  auto limit = force ? std::numeric_limits<size_t>::max()
+                     : cfg.max_pending_messages;
+  if (!peers.enqueue(peer, std::move(ctl), payload, limit))
     return send_status::busy;
-  st.queue.push_back({std::move(ctl), payload
-                                        ? std::optional<etf::term>{*payload}
-                                        : std::optional<etf::term>{}});
   connect_locked(peer);
   return send_status::ok;
 }
 
 void node::impl::connect_locked(etf::atom peer) {
-  auto& st = peers[peer];
-  if (st.conn || st.connecting || stopped)
+  if (stopped || !peers.begin_lookup(peer))
     return;
-  st.connecting = true;
   auto host = std::string{host_of(peer.text())};
   auto alive = std::string{alive_of(peer.text())};
   auto weak = weak_from_this();
@@ -75,28 +66,25 @@ void node::impl::connect_locked(etf::atom peer) {
                         return;
                       }
                       std::lock_guard guard{self->mtx};
-                      auto i = self->peers.find(peer);
-                      if (i == self->peers.end() || i->second.conn
-                          || self->stopped)
+                      if (self->stopped || !self->peers.end_lookup(peer))
                         return;
-                      i->second.connecting = false;
-                      i->second.conn = connection::dist_connection::connect(
-                        self->io, self->settings, self,
-                        std::string{peer.text()}, res->address, res->port);
+                      self->peers.set_connection(
+                        peer,
+                        connection::dist_connection::connect(
+                          self->io, self->settings, self,
+                          std::string{peer.text()}, res->address, res->port));
                     });
 }
 
 void node::impl::connect_failed(etf::atom peer) {
-  std::vector<std::function<void(bool)>> waiters;
+  std::optional<peer_table::waiter_list> waiters;
   {
     std::lock_guard guard{mtx};
-    auto i = peers.find(peer);
-    if (i == peers.end() || i->second.conn)
+    waiters = peers.remove_lookup(peer);
+    if (!waiters)
       return;
-    waiters = std::move(i->second.waiters);
-    peers.erase(i);
   }
-  for (auto& w : waiters)
+  for (auto& w : *waiters)
     w(false);
   node_down(peer);
 }

@@ -61,16 +61,13 @@ void node::impl::link(const etf::pid& from, const etf::pid& to) {
   {
     std::lock_guard guard{mtx};
     if (is_local(to)) {
-      auto i = procs.find(to);
-      if (i == procs.end()) {
-        self_proc = procs.count(from) ? procs[from] : nullptr;
-      } else {
-        links[from][to] = link_state{};
-        links[to][from] = link_state{};
+      if (processes.contains(to)) {
+        links.link_local(from, to);
         return;
       }
+      self_proc = processes.find(from);
     } else {
-      links[from][to] = link_state{};
+      links.link_remote(from, to);
     }
   }
   if (self_proc) {
@@ -84,28 +81,14 @@ void node::impl::unlink(const etf::pid& from, const etf::pid& to) {
   uint64_t id = 0;
   {
     std::lock_guard guard{mtx};
-    auto i = links.find(from);
-    if (i == links.end())
+    auto local = is_local(to);
+    auto new_protocol
+      = !local && (peers.flags(to.node) & distribution::flag::unlink_id) != 0;
+    auto started = links.begin_unlink(from, to, local, new_protocol);
+    // A local pair is gone already; nothing goes out.
+    if (!started || local)
       return;
-    auto j = i->second.find(to);
-    if (j == i->second.end() || !j->second.active)
-      return;
-    if (is_local(to)) {
-      i->second.erase(j);
-      links[to].erase(from);
-      return;
-    }
-    auto peer = peers.find(to.node);
-    bool new_protocol
-      = peer != peers.end() && peer->second.up
-        && (peer->second.conn->flags() & distribution::flag::unlink_id);
-    if (!new_protocol) {
-      i->second.erase(j);
-    } else {
-      id = next_unlink_id++;
-      j->second.active = false;
-      j->second.unlink_id = id;
-    }
+    id = *started;
   }
   if (id != 0)
     send_control(to.node, distribution::unlink_id{id, from, to}, nullptr, true);
@@ -124,22 +107,15 @@ etf::reference node::impl::monitor(const etf::pid& from, const etf::term& to,
     std::shared_ptr<local_process> watcher;
     {
       std::lock_guard guard{mtx};
-      std::optional<etf::pid> pid;
-      if (auto p = std::get_if<etf::pid>(&target))
-        pid = *p;
-      else if (auto n = names.find(std::get<etf::atom>(target));
-               n != names.end())
-        pid = n->second;
-      if (pid && procs.count(*pid)) {
+      if (auto pid = processes.resolve(target)) {
         incoming_monitor in{from, *pid, std::nullopt};
         if (auto n = std::get_if<etf::atom>(&target))
           in.name = *n;
-        monitored_by[ref] = in;
-        monitoring[ref] = outgoing_monitor{from, who, to_node};
+        monitors.add_local(ref, std::move(in),
+                           outgoing_monitor{from, who, to_node});
         return ref;
       }
-      if (auto i = procs.find(from); i != procs.end())
-        watcher = i->second;
+      watcher = processes.find(from);
     }
     if (watcher)
       watcher->down(ref, who, noproc());
@@ -147,7 +123,7 @@ etf::reference node::impl::monitor(const etf::pid& from, const etf::term& to,
   }
   {
     std::lock_guard guard{mtx};
-    monitoring[ref] = outgoing_monitor{from, who, to_node};
+    monitors.add_outgoing(ref, outgoing_monitor{from, who, to_node});
   }
   send_control(to_node, distribution::monitor_p{from, target, ref}, nullptr,
                true);
@@ -158,13 +134,12 @@ void node::impl::demonitor(const etf::pid& from, const etf::reference& ref) {
   outgoing_monitor out;
   {
     std::lock_guard guard{mtx};
-    auto i = monitoring.find(ref);
-    if (i == monitoring.end() || !(i->second.watcher == from))
+    auto taken = monitors.take_outgoing(ref, from);
+    if (!taken)
       return;
-    out = i->second;
-    monitoring.erase(i);
+    out = std::move(*taken);
     if (out.target_node == name) {
-      monitored_by.erase(ref);
+      monitors.drop_incoming(ref);
       return;
     }
   }
@@ -191,9 +166,8 @@ void node::impl::exit2(const etf::pid& from, const etf::pid& to,
 void node::impl::on_link(const etf::pid& from, const etf::pid& to) {
   {
     std::lock_guard guard{mtx};
-    if (procs.count(to)) {
-      // An existing entry (even one being unlinked) stays as it is.
-      links[to].try_emplace(from);
+    if (processes.contains(to)) {
+      links.link_incoming(to, from);
       return;
     }
   }
@@ -204,12 +178,7 @@ void node::impl::on_unlink_id(uint64_t id, const etf::pid& from,
                               const etf::pid& to) {
   {
     std::lock_guard guard{mtx};
-    if (auto i = links.find(to); i != links.end()) {
-      auto j = i->second.find(from);
-      // Our own unlink outstanding: keep the entry until its ack.
-      if (j != i->second.end() && j->second.active)
-        i->second.erase(j);
-    }
+    links.unlinked(to, from);
   }
   if (id != 0)
     send_control(from.node, distribution::unlink_id_ack{id, to, from}, nullptr,
@@ -219,11 +188,7 @@ void node::impl::on_unlink_id(uint64_t id, const etf::pid& from,
 void node::impl::on_unlink_id_ack(uint64_t id, const etf::pid& from,
                                   const etf::pid& to) {
   std::lock_guard guard{mtx};
-  if (auto i = links.find(to); i != links.end()) {
-    auto j = i->second.find(from);
-    if (j != i->second.end() && !j->second.active && j->second.unlink_id == id)
-      i->second.erase(j);
-  }
+  links.unlink_acked(to, from, id);
 }
 
 void node::impl::on_exit(const etf::pid& from, const etf::pid& to,
@@ -231,20 +196,9 @@ void node::impl::on_exit(const etf::pid& from, const etf::pid& to,
   std::shared_ptr<local_process> proc;
   {
     std::lock_guard guard{mtx};
-    if (linked) {
-      auto i = links.find(to);
-      if (i == links.end())
-        return;
-      auto j = i->second.find(from);
-      if (j == i->second.end())
-        return;
-      bool active = j->second.active;
-      i->second.erase(j);
-      if (!active)
-        return;
-    }
-    if (auto p = procs.find(to); p != procs.end())
-      proc = p->second;
+    if (linked && !links.take_exit(to, from))
+      return;
+    proc = processes.find(to);
   }
   if (proc)
     proc->exit_signal(from, reason, linked);
@@ -255,17 +209,11 @@ void node::impl::on_monitor(const etf::pid& watcher,
                             const etf::reference& ref) {
   {
     std::lock_guard guard{mtx};
-    std::optional<etf::pid> pid;
-    std::optional<etf::atom> by_name;
-    if (auto p = std::get_if<etf::pid>(&target)) {
-      pid = *p;
-    } else {
-      by_name = std::get<etf::atom>(target);
-      if (auto n = names.find(*by_name); n != names.end())
-        pid = n->second;
-    }
-    if (pid && procs.count(*pid)) {
-      monitored_by[ref] = incoming_monitor{watcher, *pid, by_name};
+    if (auto pid = processes.resolve(target)) {
+      std::optional<etf::atom> by_name;
+      if (auto n = std::get_if<etf::atom>(&target))
+        by_name = *n;
+      monitors.add_incoming(ref, incoming_monitor{watcher, *pid, by_name});
       return;
     }
   }
@@ -277,7 +225,7 @@ void node::impl::on_monitor(const etf::pid& watcher,
 
 void node::impl::on_demonitor(const etf::reference& ref) {
   std::lock_guard guard{mtx};
-  monitored_by.erase(ref);
+  monitors.drop_incoming(ref);
 }
 
 void node::impl::on_monitor_exit(const distribution::pid_or_name& who,
@@ -287,13 +235,11 @@ void node::impl::on_monitor_exit(const distribution::pid_or_name& who,
   etf::term who_term;
   {
     std::lock_guard guard{mtx};
-    auto i = monitoring.find(ref);
-    if (i == monitoring.end())
+    auto out = monitors.take_outgoing(ref);
+    if (!out)
       return;
-    who_term = i->second.target;
-    monitoring.erase(i);
-    if (auto p = procs.find(to); p != procs.end())
-      proc = p->second;
+    who_term = std::move(out->target);
+    proc = processes.find(to);
   }
   (void)who;
   if (proc)
@@ -305,65 +251,33 @@ void node::impl::on_monitor_exit(const distribution::pid_or_name& who,
 
 void node::impl::process_down(const etf::pid& pid, const etf::term& reason) {
   std::vector<std::pair<std::shared_ptr<local_process>, etf::pid>> local_exits;
-  std::vector<etf::pid> remote_exits;
-  std::vector<std::pair<etf::reference, incoming_monitor>> downs;
-  std::vector<std::pair<etf::reference, outgoing_monitor>> dropped;
+  link_table::ended_links ended;
+  monitor_table::ended_monitors mons;
   // Released after the lock: a process object may own what ends with it
   // (a CAF actor), and that may call back into the node.
   std::shared_ptr<local_process> gone;
   {
     std::lock_guard guard{mtx};
-    if (auto i = procs.find(pid); i != procs.end()) {
-      gone = std::move(i->second);
-      procs.erase(i);
-    }
-    for (auto i = names.begin(); i != names.end();)
-      i = i->second == pid ? names.erase(i) : std::next(i);
-    if (auto i = links.find(pid); i != links.end()) {
-      for (auto& [other, st] : i->second) {
-        if (!st.active)
-          continue;
-        if (is_local(other)) {
-          links[other].erase(pid);
-          if (auto p = procs.find(other); p != procs.end())
-            local_exits.emplace_back(p->second, other);
-        } else {
-          remote_exits.push_back(other);
-        }
-      }
-      links.erase(pid);
-    }
-    for (auto i = monitored_by.begin(); i != monitored_by.end();) {
-      if (i->second.target == pid) {
-        downs.emplace_back(*i);
-        monitoring.erase(i->first);
-        i = monitored_by.erase(i);
-      } else {
-        ++i;
-      }
-    }
-    for (auto i = monitoring.begin(); i != monitoring.end();) {
-      if (i->second.watcher == pid) {
-        dropped.emplace_back(*i);
-        monitored_by.erase(i->first);
-        i = monitoring.erase(i);
-      } else {
-        ++i;
-      }
-    }
+    gone = processes.remove(pid);
+    ended = links.take_process(pid, [this](const etf::pid& p) {
+      return is_local(p);
+    });
+    for (auto& other : ended.local)
+      if (auto p = processes.find(other))
+        local_exits.emplace_back(std::move(p), other);
+    mons = monitors.take_process(pid);
   }
   for (auto& [proc, other] : local_exits)
     proc->exit_signal(pid, reason, true);
-  for (auto& other : remote_exits)
+  for (auto& other : ended.remote)
     send_link_exit(pid, other, reason);
-  for (auto& [ref, in] : downs) {
+  for (auto& [ref, in] : mons.downs) {
     etf::term who = in.name ? etf::make_tuple(*in.name, name) : etf::term{pid};
     if (is_local(in.watcher)) {
       std::shared_ptr<local_process> watcher;
       {
         std::lock_guard guard{mtx};
-        if (auto p = procs.find(in.watcher); p != procs.end())
-          watcher = p->second;
+        watcher = processes.find(in.watcher);
       }
       if (watcher)
         watcher->down(ref, who, reason);
@@ -372,7 +286,7 @@ void node::impl::process_down(const etf::pid& pid, const etf::term& reason) {
                         in.watcher, ref, reason);
     }
   }
-  for (auto& [ref, out] : dropped)
+  for (auto& [ref, out] : mons.dropped)
     if (out.target_node != name)
       send_control(out.target_node,
                    distribution::demonitor_p{pid, to_pid_or_name(out.target),
@@ -387,29 +301,12 @@ void node::impl::node_down(etf::atom peer) {
     downs;
   {
     std::lock_guard guard{mtx};
-    for (auto& [local, others] : links) {
-      for (auto i = others.begin(); i != others.end();) {
-        if (i->first.node == peer) {
-          if (i->second.active)
-            if (auto p = procs.find(local); p != procs.end())
-              exits.emplace_back(p->second, i->first);
-          i = others.erase(i);
-        } else {
-          ++i;
-        }
-      }
-    }
-    for (auto i = monitoring.begin(); i != monitoring.end();) {
-      if (i->second.target_node == peer) {
-        if (auto p = procs.find(i->second.watcher); p != procs.end())
-          downs.emplace_back(p->second, i->first, i->second.target);
-        i = monitoring.erase(i);
-      } else {
-        ++i;
-      }
-    }
-    for (auto i = monitored_by.begin(); i != monitored_by.end();)
-      i = i->second.watcher.node == peer ? monitored_by.erase(i) : std::next(i);
+    for (auto& [local, other] : links.take_peer(peer))
+      if (auto p = processes.find(local))
+        exits.emplace_back(std::move(p), other);
+    for (auto& [ref, out] : monitors.take_peer(peer))
+      if (auto p = processes.find(out.watcher))
+        downs.emplace_back(std::move(p), ref, std::move(out.target));
   }
   for (auto& [proc, other] : exits)
     proc->exit_signal(other, noconnection(), true);
