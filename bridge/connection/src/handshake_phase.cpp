@@ -75,6 +75,10 @@ void tcp_connection::handle(handshake::progress prog) {
 }
 
 void tcp_connection::on_handshake_done(handshake::done& ev) {
+  if (ev.won_simultaneous)
+    cafe::logger().debug("dist: simultaneous connect with {}: our attempt "
+                         "wins",
+                         ev.peer_node);
   setup_timer_.cancel();
   {
     std::lock_guard guard{mtx_};

@@ -109,8 +109,11 @@ void initiator::on_status(progress& out, std::span<const uint8_t> frame) {
     return;
   }
   switch (*st) {
-    case status::ok:
-    case status::ok_simultaneous: step_ = step::recv_challenge; return;
+    case status::ok: step_ = step::recv_challenge; return;
+    case status::ok_simultaneous:
+      won_simultaneous_ = true;
+      step_ = step::recv_challenge;
+      return;
     case status::nok:
       // OTP's initiator waits to be killed by net_kernel, which is about to
       // use the acceptor's own connect instead; we just stop.
@@ -171,8 +174,8 @@ void initiator::on_challenge_ack(progress& out,
     return;
   }
   step_ = step::done;
-  out.ev
-    = done{peer_, peer_flags_, this_flags_ & peer_flags_, peer_creation_, {}};
+  out.ev = done{peer_,          peer_flags_, this_flags_ & peer_flags_,
+                peer_creation_, {},          won_simultaneous_};
 }
 
 } // namespace cafe::handshake

@@ -24,7 +24,10 @@ node::impl::on_peer_name(const conn_ptr& conn,
     // Both sides dial at once: the greater name keeps its own attempt
     // (net_kernel's rule), so both ends settle on the same connection.
     auto verdict = handshake::simultaneous_status(name_text, info.peer_node);
-    if (verdict == handshake::status::nok)
+    auto ours = verdict == handshake::status::nok;
+    logger().debug("dist: simultaneous connect with {}: {} attempt wins",
+                   info.peer_node, ours ? "our" : "the peer's");
+    if (ours)
       return verdict;
     peers.close_attempt(*peer, "simultaneous connect: the peer's attempt wins");
   }

@@ -152,6 +152,7 @@ TEST(handshake_roles, ok_path_negotiates_flags_and_creations) {
     EXPECT_EQ(d.acc_done->peer_creation, 11u);
     EXPECT_EQ(d.acc_done->flags, offered);
     EXPECT_TRUE(d.ini_done->leftover.empty());
+    EXPECT_FALSE(d.ini_done->won_simultaneous);
     EXPECT_EQ(d.status_decisions, 1);
     ASSERT_TRUE(d.asked);
     EXPECT_EQ(d.asked->peer_node, "a@host");
@@ -181,7 +182,10 @@ TEST(handshake_roles, ok_simultaneous_continues) {
   acceptor acc{make_config("b@host", 2)};
   duel d{ini, acc, policy{status::ok_simultaneous}};
   d.run();
-  EXPECT_TRUE(d.ini_done && d.acc_done);
+  ASSERT_TRUE(d.ini_done && d.acc_done);
+  // The initiator learns that it won a race (the node reports it).
+  EXPECT_TRUE(d.ini_done->won_simultaneous);
+  EXPECT_FALSE(d.acc_done->won_simultaneous);
   EXPECT_EQ(simultaneous_status("b@host", "z@host"), status::ok_simultaneous);
 }
 

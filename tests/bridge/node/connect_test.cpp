@@ -5,7 +5,10 @@
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/print.hpp"
 #include "cafe/handshake/initiator.hpp"
+#include "cafe/log.hpp"
 #include "interop_fixture.hpp"
+
+#include <spdlog/sinks/base_sink.h>
 
 using namespace cafe;
 using namespace cafe::etf::literals;
@@ -49,6 +52,69 @@ private:
   std::shared_ptr<state> st_ = std::make_shared<state>();
 };
 
+/// Counts what the node reports of simultaneous connects (its debug log
+/// line, one per handshake that met an attempt of our own), by which side's
+/// attempt won, while it is attached; the stderr sinks stay at info.
+class race_log {
+public:
+  race_log() : sink_(std::make_shared<counting_sink>()) {
+    auto& log = cafe::logger();
+    level_ = log.level();
+    for (auto& s : log.sinks())
+      s->set_level(std::max(level_, spdlog::level::info));
+    sink_->set_level(spdlog::level::debug);
+    log.sinks().push_back(sink_);
+    log.set_level(spdlog::level::debug);
+  }
+
+  ~race_log() {
+    auto& log = cafe::logger();
+    log.set_level(level_);
+    auto& sinks = log.sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+
+  /// Races with `peer` that our own attempt won (the peer got `nok`).
+  size_t ours(etf::atom peer) const {
+    return sink_->count("simultaneous connect with " + std::string{peer.text()}
+                        + ": our attempt wins");
+  }
+
+  /// Races with `peer` that the peer's attempt won.
+  size_t theirs(etf::atom peer) const {
+    return sink_->count("simultaneous connect with " + std::string{peer.text()}
+                        + ": the peer's attempt wins");
+  }
+
+private:
+  class counting_sink : public spdlog::sinks::base_sink<std::mutex> {
+  public:
+    size_t count(const std::string& text) {
+      std::lock_guard guard{this->mutex_};
+      return static_cast<size_t>(
+        std::count(lines_.begin(), lines_.end(), text));
+    }
+
+  protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      auto text = std::string{msg.payload.data(), msg.payload.size()};
+      if (auto at = text.find("simultaneous connect with ");
+          at != std::string::npos)
+        lines_.push_back(text.substr(at));
+    }
+
+    void flush_() override {
+      // nop
+    }
+
+  private:
+    std::vector<std::string> lines_;
+  };
+
+  std::shared_ptr<counting_sink> sink_;
+  spdlog::level::level_enum level_;
+};
+
 /// How often the erl node saw `peer` come up and go down.
 std::pair<size_t, size_t> erl_events(erl_node& erl, etf::atom peer) {
   auto events = erl.eval("cafe_peer:node_events()");
@@ -77,6 +143,7 @@ TEST_F(connecting, simultaneous_connects_settle_on_one_connection) {
   auto mb = cafe->make_mailbox();
   node_events events;
   events.attach(*cafe);
+  race_log races;
   // One name below `cafe` and one above: the tie-break (the greater name
   // keeps its own attempt) goes each way.
   auto a = start_erl("a");
@@ -141,6 +208,19 @@ TEST_F(connecting, simultaneous_connects_settle_on_one_connection) {
         },
         5s));
       EXPECT_EQ(events.downs(peer), n + 1);
+    }
+    // The rounds really raced: cafe's acceptor met its own attempt, and
+    // the greater name's attempt won each time.
+    auto ours = races.ours(peer);
+    auto theirs = races.theirs(peer);
+    std::cerr << peer.text() << ": " << ours << " races won by cafe, " << theirs
+              << " by the peer, in " << rounds << " rounds\n";
+    if (peer.text() < cafe->name().text()) {
+      EXPECT_GE(ours, 1u) << "no round raced";
+      EXPECT_EQ(theirs, 0u) << "the smaller name won";
+    } else {
+      EXPECT_GE(theirs, 1u) << "no round raced";
+      EXPECT_EQ(ours, 0u) << "the smaller name won";
     }
   }
 }

@@ -60,6 +60,7 @@ private:
   distribution::flags_t peer_flags_ = 0;
   uint32_t peer_creation_ = 0;
   uint32_t our_challenge_ = 0;
+  bool won_simultaneous_ = false;
 };
 
 } // namespace cafe::handshake

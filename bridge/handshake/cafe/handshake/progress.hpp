@@ -45,6 +45,9 @@ struct done {
   /// Bytes read after the last handshake message: the start of the
   /// 4-byte-framed distribution stream.
   std::vector<uint8_t> leftover;
+  /// Initiator: the acceptor answered `ok_simultaneous`, i.e. it was
+  /// dialing us too and gave its own attempt up for this one.
+  bool won_simultaneous = false;
 };
 
 /// What happened, if anything. `std::monostate`: more input is needed.
