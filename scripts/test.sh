@@ -37,25 +37,36 @@ ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 # (127.0.0.1, Debian's 127.0.1.1, a container's own address, not at all).
 scripts/test-hosts-variants.sh build
 
-# Sanitizer build: only the suites labelled `sanitize` (fuzz, truncation,
-# protocol cores) are built and run here, with clang, so that CI also
-# compiles the tree once with a second compiler. CMake keeps the compiler a
-# build tree was first configured with, so a g++ build-asan starts over.
-if [[ -f build-asan/CMakeCache.txt ]] \
-  && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++$' build-asan/CMakeCache.txt; then
-  rm -rf build-asan
-fi
-CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DCAFE_SANITIZE=address,undefined \
-  -DCAFE_BUILD_APPS=OFF -DCAFE_BUILD_BENCH=OFF
-# Only the test executables (and what they link): the libraries no labelled
-# suite needs are not worth compiling twice.
-asan_targets=$(cmake --build build-asan --target help \
-  | sed -n 's/^\(test_[a-z0-9_]*\): .*/\1/p')
-# shellcheck disable=SC2086
-cmake --build build-asan -j"$jobs" --target $asan_targets
+# Sanitizer builds, with clang, so that CI also compiles the tree with a
+# second compiler: ASan+UBSan over the suites labelled `sanitize` (fuzzing,
+# truncation, protocol cores, the mapping, the live node and bridge against
+# real erl, the runtime), then TSan over those labelled `tsan` (connection,
+# node and bridge, where Asio threads hand over to CAF). Only the test
+# executables and what they link are built. CMake keeps the compiler a build
+# tree was first configured with, so a g++ tree starts over.
+sanitized_build() { # DIR SANITIZERS LABEL BUILD_TYPE
+  if [[ -f $1/CMakeCache.txt ]] \
+    && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++$' "$1/CMakeCache.txt"; then
+    rm -rf "$1"
+  fi
+  CC=clang CXX=clang++ cmake -S . -B "$1" -G Ninja \
+    -DCMAKE_BUILD_TYPE="$4" \
+    -DCAFE_SANITIZE="$2" -DCAFE_SANITIZE_SUITES="$3" \
+    -DCAFE_BUILD_APPS=OFF -DCAFE_BUILD_BENCH=OFF
+  local targets
+  targets=$(cmake --build "$1" --target help \
+    | sed -n 's/^\(test_[a-z0-9_]*\): .*/\1/p')
+  # shellcheck disable=SC2086
+  cmake --build "$1" -j"$jobs" --target $targets
+}
+
+sanitized_build build-asan address,undefined sanitize Debug
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure -L sanitize
+
+sanitized_build build-tsan thread tsan RelWithDebInfo
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
+  ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L tsan
 
 scripts/check-format.sh
