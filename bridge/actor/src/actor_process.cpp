@@ -1,5 +1,6 @@
 #include "actor_process.hpp"
 
+#include "bridge_state.hpp"
 #include "cafe/actor/exit_reasons.hpp"
 #include "cafe/etf/match.hpp"
 #include "cafe/node/gen_call.hpp"
@@ -40,7 +41,7 @@ caf::message actor_process::convert(const etf::term& x,
                                     bridge::state& owner) const {
   if (delivery_.load() == delivery::raw)
     return caf::make_message(x);
-  return owner.types.to_message(x, owner);
+  return owner.types().to_message(x, owner);
 }
 
 void actor_process::deliver(const std::optional<etf::pid>& from,
@@ -52,7 +53,7 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
   // {Ref, Reply}: the answer to a gen_server:call this actor made.
   if (auto reply = node::parse_gen_reply(msg))
     if (auto call = owner->take_call(self_, reply->tag)) {
-      owner->node->demonitor(self_, reply->tag);
+      owner->node().demonitor(self_, reply->tag);
       auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
       dest->enqueue(caf::make_mailbox_element(std::move(callee),
                                               call->mid.response_id(), {},

@@ -2,7 +2,7 @@
 
 // A local CAF actor as a process of the node. Not installed.
 
-#include "bridge_state.hpp"
+#include "cafe/actor/bridge.hpp"
 #include "cafe/node/local_process.hpp"
 
 #include <atomic>

@@ -1,71 +1,49 @@
 #pragma once
 
-// The bridge's shared state: the maps between CAF actors and pids, the
-// proxies in use, outgoing calls and node subscriptions. Proxies and the
-// node's process entries hold it weakly. Not installed.
+// The bridge's shared state: the local actors with pids, the proxies in
+// use, outgoing calls and node subscriptions, each a part with its own lock.
+// Proxies and the node's process entries hold it weakly. Not installed.
 
 #include "cafe/actor/bridge.hpp"
 #include "cafe/actor/term_context.hpp"
+#include "call_table.hpp"
+#include "local_actors.hpp"
+#include "node_subscriptions.hpp"
+#include "proxy_registry.hpp"
+#include "proxy_target.hpp"
 
 #include <atomic>
 #include <caf/actor_control_block.hpp>
 #include <caf/message_id.hpp>
-#include <caf/node_id.hpp>
-#include <caf/weak_intrusive_ptr.hpp>
-#include <map>
-#include <mutex>
-#include <unordered_map>
-#include <unordered_set>
-#include <variant>
-#include <vector>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
 
 namespace cafe::actor {
 
-class actor_process;
-
-/// `{Name, Node}`: a registered process somewhere.
-struct registered_name {
-  etf::atom name;
-  etf::atom node;
-
-  friend bool operator<(const registered_name& x, const registered_name& y) {
-    if (x.node != y.node)
-      return x.node.text() < y.node.text();
-    return x.name.text() < y.name.text();
-  }
-  friend bool operator==(const registered_name&, const registered_name&)
-    = default;
-};
-
-/// What a proxy forwards to.
-using proxy_target = std::variant<etf::pid, registered_name>;
-
-/// A gen_server:call a local actor made through a proxy (CAF `request`),
-/// waiting for `{Ref, Reply}`.
-struct outgoing_call {
-  etf::pid caller;
-  caf::message_id mid;
-  caf::weak_actor_ptr callee;
-};
-
-/// A local actor that has a pid.
-struct local_entry {
-  caf::weak_actor_ptr ptr;
-  caf::actor_id id;
-  std::shared_ptr<actor_process> proc;
-};
-
+/// The bridge's parts and what spans them. Each part has a lock of its own,
+/// and none is held while another part's is taken, so there is no lock
+/// order; the two operations that touch two parts (`process_exited`,
+/// `shutdown`) take them one after the other.
 struct bridge::state : term_context, std::enable_shared_from_this<state> {
-  state(caf::actor_system& sys_ref, std::shared_ptr<node::node> n,
+  state(caf::actor_system& sys, std::shared_ptr<node::node> n,
         type_registry ts);
 
   ~state() override;
 
-  caf::actor_system& sys;
-  std::shared_ptr<node::node> node;
-  const type_registry types;
+  node::node& node() const noexcept {
+    return *node_;
+  }
+
+  const type_registry& types() const noexcept {
+    return types_;
+  }
+
   /// The sender of messages that have no CAF sender (anon_send).
-  etf::pid anonymous;
+  const etf::pid& anonymous() const noexcept {
+    return anonymous_;
+  }
 
   // -- term_context -----------------------------------------------------------
 
@@ -119,22 +97,40 @@ struct bridge::state : term_context, std::enable_shared_from_this<state> {
 
   // -- nodes ------------------------------------------------------------------
 
+  /// The node's report of a connection to `peer` going up or down.
   void on_node(etf::atom peer, bool up);
 
-  caf::node_id node_id_of(etf::atom peer);
+  void monitor_nodes(const caf::actor& subscriber);
 
-  mutable std::mutex mtx;
-  std::unordered_map<caf::actor_id, etf::pid> pids;
-  std::unordered_map<etf::pid, local_entry> actors;
-  std::unordered_map<etf::pid, caf::weak_actor_ptr> pid_proxies;
-  std::map<registered_name, caf::weak_actor_ptr> name_proxies;
-  std::unordered_map<etf::atom, caf::node_id> node_ids;
-  std::unordered_map<etf::reference, outgoing_call> calls;
-  std::vector<caf::weak_actor_ptr> node_watchers;
-  /// Visible peers reported up to `node_watchers`.
-  std::unordered_set<etf::atom> visible_nodes;
-  std::unordered_map<etf::atom, std::vector<caf::weak_actor_ptr>> node_monitors;
-  std::atomic<uint64_t> next_request{1};
+  void demonitor_nodes(const caf::actor& subscriber);
+
+  void monitor_node(const caf::actor& subscriber, etf::atom peer);
+
+  // -- lifetime ---------------------------------------------------------------
+
+  /// The bridge goes: every pid ends, and proxies drop their monitors.
+  void shutdown();
+
+  // -- introspection ----------------------------------------------------------
+
+  size_t process_count() const;
+
+  size_t proxy_count() const;
+
+private:
+  /// Makes `pid` end with the actor `x` (`locked`: see `pid_of_locked`).
+  void attach_exit_hook(const caf::strong_actor_ptr& x, const etf::pid& pid,
+                        bool locked);
+
+  caf::actor_system& sys_;
+  std::shared_ptr<node::node> node_;
+  const type_registry types_;
+  etf::pid anonymous_;
+  local_actors actors_;
+  proxy_registry proxies_;
+  call_table calls_;
+  node_subscriptions subscriptions_;
+  std::atomic<uint64_t> next_request_{1};
 };
 
 } // namespace cafe::actor

@@ -1,5 +1,6 @@
 #include "erlang_proxy.hpp"
 
+#include "bridge_state.hpp"
 #include "cafe/actor/exit_reasons.hpp"
 #include "cafe/log.hpp"
 
@@ -86,7 +87,7 @@ void erlang_proxy::release_monitor() {
   }
   // Ending the watcher drops its monitor (DEMONITOR_P goes out).
   if (auto owner = owner_.lock())
-    owner->node->remove_process(watcher, etf::term{etf::atom{"normal"}});
+    owner->node().remove_process(watcher, etf::term{etf::atom{"normal"}});
 }
 
 const char* erlang_proxy::name() const {
@@ -116,7 +117,7 @@ void erlang_proxy::enqueue(caf::mailbox_element_ptr what,
                          caf::to_string(content), describe(target_));
     return;
   }
-  auto msg = owner->types.to_term(content, *owner);
+  auto msg = owner->types().to_term(content, *owner);
   if (!msg) {
     // Nothing is sent half-converted; the sender of a request hears why.
     cafe::logger().error("bridge: cannot send to {}: {}", describe(target_),
@@ -151,7 +152,7 @@ void erlang_proxy::on_exit_msg(const caf::strong_actor_ptr&,
                         describe(target_));
     return;
   }
-  owner->node->exit(owner->pid_of(source), *to, to_exit_term(x.reason, true));
+  owner->node().exit(owner->pid_of(source), *to, to_exit_term(x.reason, true));
 }
 
 void erlang_proxy::on_response(caf::message_id mid, const caf::message& content,
@@ -174,15 +175,15 @@ void erlang_proxy::on_response(caf::message_id mid, const caf::message& content,
   } else if (content.match_elements<caf::error>()) {
     reply = etf::make_tuple(etf::atom{"error"},
                             to_exit_term(content.get_as<caf::error>(0)));
-  } else if (auto x = owner->types.to_term(content, *owner)) {
+  } else if (auto x = owner->types().to_term(content, *owner)) {
     reply = std::move(*x);
   } else {
     cafe::logger().error("bridge: cannot convert the reply to {}: {}",
                          describe(target_), x.error());
     reply = etf::make_tuple(etf::atom{"error"}, etf::atom{"badreply"});
   }
-  auto from = sender ? owner->pid_of(sender) : owner->anonymous;
-  send_gen_reply(*owner->node, from, call, std::move(reply), true);
+  auto from = sender ? owner->pid_of(sender) : owner->anonymous();
+  send_gen_reply(owner->node(), from, call, std::move(reply), true);
 }
 
 void erlang_proxy::attach(caf::attachable_ptr ptr) {
@@ -194,7 +195,7 @@ void erlang_proxy::ensure_monitor() {
   auto owner = owner_.lock();
   if (!owner)
     return;
-  auto& node = *owner->node;
+  auto& node = owner->node();
   etf::pid watcher;
   {
     std::lock_guard guard{mtx_};
@@ -229,8 +230,8 @@ bool erlang_proxy::add_backlink(caf::abstract_actor* x) {
     std::lock_guard guard{mtx_};
     linked_.push_back(x->address());
   }
-  owner->node->link(owner->pid_of_locked(caf::strong_actor_ptr{x->ctrl()}),
-                    *to);
+  owner->node().link(owner->pid_of_locked(caf::strong_actor_ptr{x->ctrl()}),
+                     *to);
   return true;
 }
 
@@ -244,8 +245,8 @@ bool erlang_proxy::remove_backlink(caf::abstract_actor* x) {
   }
   auto owner = owner_.lock();
   if (auto to = std::get_if<etf::pid>(&target_); owner && to)
-    owner->node->unlink(owner->pid_of_locked(caf::strong_actor_ptr{x->ctrl()}),
-                        *to);
+    owner->node().unlink(owner->pid_of_locked(caf::strong_actor_ptr{x->ctrl()}),
+                         *to);
   return true;
 }
 

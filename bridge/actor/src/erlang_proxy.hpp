@@ -2,8 +2,9 @@
 
 // A CAF proxy for an Erlang process (a pid, or {Name, Node}). Not installed.
 
-#include "bridge_state.hpp"
+#include "cafe/actor/bridge.hpp"
 #include "cafe/node/gen_call.hpp"
+#include "proxy_target.hpp"
 
 #include <caf/actor_proxy.hpp>
 #include <caf/message_id.hpp>

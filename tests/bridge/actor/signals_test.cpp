@@ -36,7 +36,8 @@ using marker_atom = caf::atom_constant<caf::atom("marker")>;
 /// the agent made before it.
 caf::behavior marked_agent(caf::event_based_actor* self, caf::actor observer,
                            bool trap) {
-  caf::message_handler agent{caf_agent(self, observer, trap).as_behavior_impl()};
+  caf::message_handler agent{
+    caf_agent(self, observer, trap).as_behavior_impl()};
   return agent.or_else([=](marker_atom, int64_t n) {
     self->send(observer, marker_atom::value, n);
   });
@@ -122,9 +123,9 @@ protected:
   /// Node a's shell sends `{marker, n}` to the cafe pid `to`: it travels
   /// behind everything node a sent cafe before.
   void mark_from_erl(const etf::pid& to, int n) {
-    ASSERT_EQ(a->eval(erl_literal(to) + " ! {marker, " + std::to_string(n)
-                      + "}, ok"),
-              etf::term{"ok"_atom});
+    ASSERT_EQ(
+      a->eval(erl_literal(to) + " ! {marker, " + std::to_string(n) + "}, ok"),
+      etf::term{"ok"_atom});
   }
 
   /// The next report or marker of `self` is marker `n`.
@@ -146,6 +147,8 @@ protected:
   /// report of it is the next message of `probe`: it travels behind
   /// everything cafe sent `x` before, and `x` reports in order.
   void expect_marker_via(const etf::pid& x, int n) {
+    SCOPED_TRACE("marker " + std::to_string(n) + " via "
+                 + etf::to_string(etf::term{x}));
     auto marker = etf::make_tuple("marker"_atom, n);
     ASSERT_TRUE(probe->send(x, marker));
     expect(*probe, report(x, marker));
@@ -157,12 +160,12 @@ protected:
     std::optional<caf::down_msg> result;
     self->receive([&](caf::down_msg& x) { result = std::move(x); },
                   [&](exit_atom, const caf::actor_addr&, const etf::term& r) {
-                    ADD_FAILURE() << "exit " << etf::to_string(r)
-                                  << " before the DOWN";
+                    ADD_FAILURE()
+                      << "exit " << etf::to_string(r) << " before the DOWN";
                   },
                   [&](down_atom, const caf::actor_addr&, const etf::term& r) {
-                    ADD_FAILURE() << "down " << etf::to_string(r)
-                                  << " before the DOWN";
+                    ADD_FAILURE()
+                      << "down " << etf::to_string(r) << " before the DOWN";
                   },
                   caf::after(5s) >> [] {});
     return result;
@@ -389,7 +392,9 @@ TEST_F(signals, erl_exit_reaches_a_linked_trapping_actor) {
   tell(c, caf::link_atom::value, proxy2);
   ASSERT_TRUE(eventually(
     [&, &agent2 = agent2] { return erl_linked(*a, agent2, pid); }, 5s));
-  // MUTATION: no unlink
+  tell(c, caf::unlink_atom::value, proxy2);
+  ASSERT_TRUE(eventually(
+    [&, &agent2 = agent2] { return !erl_linked(*a, agent2, pid); }, 5s));
   auto ref2 = watch(agent2);
   command(*a, agent2, "{cmd, exit, {shutdown, y}}");
   expect_gone(ref2, agent2, etf::make_tuple("shutdown"_atom, "y"_atom));
