@@ -108,6 +108,25 @@ protected:
   std::string node;
 };
 
+TEST_F(interop, an_actor_with_a_pid_outlives_its_last_handle) {
+  // CAF ends an actor nothing refers to as `unreachable`; one that has a
+  // pid is reachable from Erlang, so it lives on like an Erlang process.
+  etf::pid pid;
+  caf::actor_addr addr;
+  {
+    auto p = sys->spawn(pinger);
+    pid = br->pid_of(p);
+    addr = p.address();
+  }
+  // No C++ handle is left, only the pid.
+  auto reply = exchange(erl_literal(pid) + " ! {S, ping}");
+  EXPECT_EQ(reply, etf::make_tuple("pong"_atom, pid)) << etf::to_string(reply);
+  // Still the same live actor, and still there for the next message.
+  EXPECT_TRUE(caf::actor_cast<caf::actor>(addr));
+  reply = exchange(erl_literal(pid) + " ! {S, ping}");
+  EXPECT_EQ(reply, etf::make_tuple("pong"_atom, pid)) << etf::to_string(reply);
+}
+
 TEST_F(interop, erl_sends_to_an_actor_by_registered_name) {
   auto room = keep(sys->spawn(chat_room));
   ASSERT_TRUE(br->register_name("chat_room"_atom, room));
