@@ -315,6 +315,41 @@ TEST_F(connecting, garbage_drops_only_that_connection) {
             etf::term{true});
 }
 
+TEST_F(connecting, fresh_atoms_beyond_the_table_cap_drop_only_that_peer) {
+  auto cafe = start_cafe();
+  auto inbox = cafe->make_mailbox("inbox");
+  auto a = start_erl("a");
+  auto b = start_erl("b");
+  auto marker = etf::term{"still_here"_atom};
+  for (auto* erl : {a.get(), b.get()})
+    ASSERT_EQ(erl->eval("net_adm:ping(" + quoted(cafe->name()) + ")"),
+              etf::term{"pong"_atom});
+  // Room for 50 more atoms in the process-wide table, restored afterwards.
+  struct limit_guard {
+    size_t saved = etf::atom::table_limit();
+    ~limit_guard() {
+      etf::atom::table_limit(saved);
+    }
+  } guard;
+  auto limit = etf::atom::table_size() + 50;
+  etf::atom::table_limit(limit);
+  // a sends 200 atoms cafe has never seen: decoding stops at the cap, the
+  // message is invalid, and only a's connection goes.
+  a->eval("{inbox, " + quoted(cafe->name())
+          + "} ! [list_to_atom(\"cap_\" ++ integer_to_list(N))"
+            " || N <- lists:seq(1, 200)], ok");
+  EXPECT_TRUE(
+    eventually([&] { return !contains(cafe->nodes(true), a->name()); }, 10s));
+  EXPECT_LE(etf::atom::table_size(), limit);
+  // b noticed nothing: the next message in the inbox is b's.
+  EXPECT_EQ(b->eval("net_adm:ping(" + quoted(cafe->name()) + ")"),
+            etf::term{"pong"_atom});
+  b->eval("{inbox, " + quoted(cafe->name()) + "} ! still_here, ok");
+  auto msg = inbox->receive(10s);
+  ASSERT_TRUE(msg);
+  EXPECT_EQ(*msg, marker) << etf::to_string(*msg);
+}
+
 TEST_F(connecting, reconnect_under_the_same_name_replaces_the_old) {
   auto cafe = start_cafe();
   node_events events;
