@@ -71,7 +71,15 @@ inner='
 set -eu
 ip link set lo up
 if [ -n "$2" ]; then ip addr add "$2/32" dev lo; fi
-mount --bind "$1" /etc/hosts
+if [ -e /etc/hosts ]; then
+  mount --bind "$1" /etc/hosts
+else
+  # A bare root has no /etc/hosts to cover: a private copy of /etc with one.
+  etc=$(dirname "$1")/etc.$(basename "$1")
+  rm -rf "$etc" && mkdir -p "$etc" && cp -a /etc/. "$etc/"
+  cp "$1" "$etc/hosts"
+  mount --bind "$etc" /etc
+fi
 echo "== /etc/hosts"; cat /etc/hosts
 echo "== host name $(hostname) resolves to:" \
   "$(getent hosts "$(hostname)" | awk "{print \$1}" | tr "\n" " ")"

@@ -47,7 +47,14 @@ inner() {
   } >"$dir/hosts"
   ip link set lo up
   [[ $variant == container ]] && ip addr add 198.18.0.2/32 dev lo
-  mount --bind "$dir/hosts" /etc/hosts
+  if [[ -e /etc/hosts ]]; then
+    mount --bind "$dir/hosts" /etc/hosts
+  else
+    # A bare root has no /etc/hosts to cover: a private copy of /etc.
+    mkdir -p "$dir/etc" && cp -a /etc/. "$dir/etc/"
+    cp "$dir/hosts" "$dir/etc/hosts"
+    mount --bind "$dir/etc" /etc
+  fi
   export ERL_CRASH_DUMP_SECONDS=0 HOME=$dir
   local addr
   addr=$(erl -noshell -eval \
