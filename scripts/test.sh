@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as on a fresh Debian 12 machine: installs what it
 # needs, builds, runs every suite (real erl/elixir peers included), then the
-# distribution suites under four /etc/hosts variants, then the codec and
-# protocol-core suites again under ASan+UBSan, then the format check.
+# distribution suites under four /etc/hosts variants, then the sanitized
+# suites under ASan+UBSan and under TSan (clang), then the format check.
+# Prints how long each stage took at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache keys on relative paths, so every checkout shares one cache.
@@ -25,17 +26,30 @@ fi
 export CAFE_TEST_SEED
 echo "CAFE_TEST_SEED=$CAFE_TEST_SEED (rerun a suite with it: CAFE_TEST_SEED=$CAFE_TEST_SEED ctest --test-dir build -R '^suite\$')"
 
+stage_start=$(date +%s)
+stage_times=()
+stage_done() { # NAME
+  local now
+  now=$(date +%s)
+  stage_times+=("$1 $((now - stage_start)) s")
+  stage_start=$now
+}
+
 scripts/setup-deps.sh
+stage_done "packages"
 
 jobs=$(nproc)
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
+stage_done "build (g++)"
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
+stage_done "suites"
 
 # The distribution suites again under each way the host name may resolve
 # (127.0.0.1, Debian's 127.0.1.1, a container's own address, not at all).
 scripts/test-hosts-variants.sh build
+stage_done "hosts variants"
 
 # Sanitizer builds, with clang, so that CI also compiles the tree with a
 # second compiler: ASan+UBSan over the suites labelled `sanitize` (fuzzing,
@@ -61,12 +75,18 @@ sanitized_build() { # DIR SANITIZERS LABEL BUILD_TYPE
 }
 
 sanitized_build build-asan address,undefined sanitize Debug
+stage_done "ASan+UBSan build (clang)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure -L sanitize
+stage_done "ASan+UBSan suites"
 
 sanitized_build build-tsan thread tsan RelWithDebInfo
+stage_done "TSan build (clang)"
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
   ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L tsan
+stage_done "TSan suites"
 
 scripts/check-format.sh
+stage_done "format"
+echo "stage times: ${stage_times[*]/%/;}"

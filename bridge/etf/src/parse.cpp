@@ -1,5 +1,6 @@
 #include "cafe/etf/parse.hpp"
 
+#include "atom_syntax.hpp"
 #include "cafe/etf/compare.hpp"
 #include "utf8.hpp"
 
@@ -24,18 +25,8 @@ bool is_scalar(uint64_t c) {
   return c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF);
 }
 
-/// First character of an unquoted atom (erl_scan:scan1/5): a-z and the
-/// Latin-1 lowercase letters.
-bool atom_start(uint32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
-}
-
-/// Any further character of an unquoted atom (erl_scan:scan_name/2).
-bool atom_char(uint32_t c) {
-  return atom_start(c) || (c >= 'A' && c <= 'Z')
-         || (c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= '0' && c <= '9')
-         || c == '_' || c == '@';
-}
+using detail::atom_char;
+using detail::atom_start;
 
 bool is_octal(char c) {
   return c >= '0' && c <= '7';

@@ -1,5 +1,6 @@
 #include "cafe/etf/print.hpp"
 
+#include "atom_syntax.hpp"
 #include "utf8.hpp"
 
 #include <array>
@@ -68,18 +69,8 @@ void write_char(std::string& out, uint32_t c, char quote) {
   }
 }
 
-/// First character of an unquoted atom (io_lib:quote_atom/2): a-z and the
-/// Latin-1 lowercase letters.
-bool atom_start(uint32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
-}
-
-/// Any other character of an unquoted atom (io_lib:name_char/1).
-bool atom_char(uint32_t c) {
-  return atom_start(c) || (c >= 'A' && c <= 'Z')
-         || (c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= '0' && c <= '9')
-         || c == '_' || c == '@';
-}
+using detail::atom_char;
+using detail::atom_start;
 
 /// io_lib:printable_latin1_list/1, per character: what `~p` and `~tp` show
 /// as text in a "string" or a <<"binary">> (with the default printable
