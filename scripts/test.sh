@@ -70,8 +70,10 @@ sanitized_build() { # DIR SANITIZERS LABEL BUILD_TYPE
   local targets
   targets=$(cmake --build "$1" --target help \
     | sed -n 's/^\(test_[a-z0-9_]*\): .*/\1/p')
+  # ccache does not hash the ignore list a flag names: make it.
   # shellcheck disable=SC2086
-  cmake --build "$1" -j"$jobs" --target $targets
+  CCACHE_EXTRAFILES="$PWD/cmake/sanitizer_ignorelist.txt" \
+    cmake --build "$1" -j"$jobs" --target $targets
 }
 
 sanitized_build build-asan address,undefined sanitize Debug
