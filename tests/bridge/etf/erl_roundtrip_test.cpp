@@ -21,6 +21,7 @@
 #include "cafe/test/erl_port.hpp"
 #include "cafe/test/hex.hpp"
 #include "etf_fixture.hpp"
+#include "etf_peer_test.hpp"
 #include "random_term.hpp"
 
 #include <chrono>
@@ -143,34 +144,8 @@ std::string reply_text(const std::vector<uint8_t>& reply) {
   return std::string(reply.begin() + (reply.empty() ? 0 : 1), reply.end());
 }
 
-class erl_roundtrip : public ::testing::Test {
+class erl_roundtrip : public cafe::test::etf_peer_test {
 protected:
-  static void TearDownTestSuite() {
-    if (peer_) {
-      auto status = peer_->stop();
-      peer_.reset();
-      // The node halts by itself when its stdin closes.
-      EXPECT_EQ(status, 0) << "erl did not halt cleanly: "
-                           << cafe::test::describe_status(status);
-    }
-  }
-
-  /// The shared erl node, started on first use (one node for the whole
-  /// suite: starting erl costs more than thousands of round trips).
-  static erl_port& peer() {
-    if (!peer_)
-      peer_ = erl_port::start_module(cafe::test::etf_peer_source());
-    return *peer_;
-  }
-
-  static std::vector<uint8_t> request(char op, std::span<const uint8_t> body) {
-    std::vector<uint8_t> frame;
-    frame.reserve(body.size() + 1);
-    frame.push_back(static_cast<uint8_t>(op));
-    frame.insert(frame.end(), body.begin(), body.end());
-    return peer().call(frame);
-  }
-
   /// Sends `x` through the BEAM and checks everything we can check.
   static void check_cpp_term(const term& x, failure_log& log) {
     auto cpp = term_to_binary(x);
@@ -210,8 +185,6 @@ protected:
                 + "\n  beam: " + show(beam) + "\n  cafe: " + show(cpp),
               cpp);
   }
-
-  static inline std::unique_ptr<erl_port> peer_;
 };
 
 } // namespace

@@ -23,6 +23,7 @@
 #include "cafe/test/erl_port.hpp"
 #include "cafe/test/hex.hpp"
 #include "etf_fixture.hpp"
+#include "etf_peer_test.hpp"
 #include "random_term.hpp"
 
 #include <chrono>
@@ -154,33 +155,8 @@ struct tally {
   }
 };
 
-class erl_text : public ::testing::Test {
+class erl_text : public cafe::test::etf_peer_test {
 protected:
-  static void TearDownTestSuite() {
-    if (peer_) {
-      auto status = peer_->stop();
-      peer_.reset();
-      // The node halts by itself when its stdin closes.
-      EXPECT_EQ(status, 0) << "erl did not halt cleanly: "
-                           << cafe::test::describe_status(status);
-    }
-  }
-
-  /// The shared erl node, started on first use.
-  static erl_port& peer() {
-    if (!peer_)
-      peer_ = erl_port::start_module(cafe::test::etf_peer_source());
-    return *peer_;
-  }
-
-  static std::vector<uint8_t> request(char op, std::string_view body) {
-    std::vector<uint8_t> frame;
-    frame.reserve(body.size() + 1);
-    frame.push_back(static_cast<uint8_t>(op));
-    frame.insert(frame.end(), body.begin(), body.end());
-    return peer().call(frame);
-  }
-
   /// io_lib:format(Format, [x]) as erl writes it.
   static std::optional<std::string> erl_print(char format, const term& x) {
     auto bytes = term_to_binary(x);
@@ -255,8 +231,6 @@ protected:
         ++t.same_text;
     }
   }
-
-  static inline std::unique_ptr<erl_port> peer_;
 };
 
 } // namespace
