@@ -91,6 +91,10 @@ const std::map<std::string, std::string, std::less<>> stricter_allowed = {
   // atom table. Only the BEAM's internal format (ets compression, enif)
   // uses them, never the wire, and no other node can resolve the index.
   {"unknown_tag at ATOM_INTERNAL_REF", "an atom-table index ('I'/'K' tag)"},
+  // A port where a fun's creator pid belongs. OTP 25 takes any identifier
+  // there and writes a pid back (NEW_PID_EXT with the same fields); cafe
+  // keeps funs byte-exact, so it refuses what it could not write back.
+  {"bad_fun at the creator pid", "a port in a fun's pid field"},
 };
 
 /// The allow-list kind of `input`, which cafe refused with `err` and the
@@ -112,6 +116,13 @@ std::string stricter_kind(std::span<const uint8_t> input,
   if (code == "unknown_tag" && err.offset < input.size()
       && (input[err.offset] == 'I' || input[err.offset] == 'K'))
     return "unknown_tag at ATOM_INTERNAL_REF";
+  // PORT_EXT 'f', NEW_PORT_EXT 'Y', V4_PORT_EXT 'x' in the input, and the
+  // BEAM's NEW_PID_EXT 'X' at the same place.
+  if (code == "bad_fun" && err.offset < input.size() && err.offset < beam.size()
+      && beam[err.offset] == 'X'
+      && (input[err.offset] == 'f' || input[err.offset] == 'Y'
+          || input[err.offset] == 'x'))
+    return "bad_fun at the creator pid";
   return {};
 }
 
