@@ -1,6 +1,7 @@
 #include "cafe/etf/parse.hpp"
 
 #include "atom_syntax.hpp"
+#include "bit_builder.hpp"
 #include "cafe/etf/compare.hpp"
 #include "utf8.hpp"
 
@@ -27,6 +28,7 @@ bool is_scalar(uint64_t c) {
 
 using detail::atom_char;
 using detail::atom_start;
+using detail::bit_builder;
 
 bool is_octal(char c) {
   return c >= '0' && c <= '7';
@@ -41,41 +43,6 @@ int hex_value(char c) {
     return c - 'A' + 10;
   return -1;
 }
-
-/// The bits of a binary under construction, most significant bit first.
-class bit_builder {
-public:
-  void push(uint64_t value, size_t bits) {
-    if (size_ % 8 == 0 && bits == 8) {
-      bytes_.push_back(static_cast<char>(value));
-      size_ += 8;
-      return;
-    }
-    for (size_t i = bits; i > 0; --i) {
-      if (size_ % 8 == 0)
-        bytes_.push_back('\0');
-      if ((value >> (i - 1)) & 1)
-        bytes_.back() = static_cast<char>(
-          static_cast<unsigned char>(bytes_.back()) | (0x80u >> (size_ % 8)));
-      ++size_;
-    }
-  }
-
-  /// A binary when the bits fill whole bytes, else a bitstring (whose
-  /// unused low bits are zero).
-  term release() {
-    if (size_ % 8 == 0)
-      return binary{std::move(bytes_)};
-    bitstring result;
-    result.bytes = std::move(bytes_);
-    result.tail_bits = static_cast<uint8_t>(size_ % 8);
-    return result;
-  }
-
-private:
-  std::string bytes_;
-  size_t size_ = 0;
-};
 
 /// Recursive-descent parser over the text; depth is bounded like the
 /// decoder's so a hostile command line cannot overflow the stack.
