@@ -2,18 +2,32 @@
 # Distribution benchmark (issue #3): message throughput and ping-pong round
 # trips over loopback between real erl nodes and cafe nodes, every pairing in
 # the same run, so the ratios compare like with like. Builds bench_dist_node
-# in Release, compiles bench/distribution/dist_bench.erl, starts a private epmd, and
-# prints a Markdown table of medians over RUNS runs (default 3).
+# and cafe-node in Release, compiles bench/distribution/dist_bench.erl,
+# starts a private epmd, and prints Markdown tables of medians over RUNS runs
+# (default 3).
 #
 #   bench/run_dist.sh [RUNS]
+#
+# Two groups of tests (CAFE_BENCH_DIST_GROUPS, default "dist caf"):
+#   dist  node processes only (bench_dist_node, no CAF actor): throughput
+#         and round trips (issue #3)
+#   caf   the CAF-actor path (issue #9): gen_server:call from a BEAM node
+#         into a BEAM gen_server and into cafe-node's `counter` actor, one
+#         caller and CAF_BENCH_DIST_CALLERS callers; echo round trips into a
+#         BEAM process, a cafe node process and cafe-node's `echo` actor;
+#         the idle CPU of each callee after the calls
 #
 # Environment: CAFE_BENCH_DIST_COUNT (1000000 messages),
 # CAFE_BENCH_DIST_ROUNDS (20000 round trips after CAFE_BENCH_DIST_WARMUP,
 # 2000), CAFE_BENCH_DIST_IO_THREADS (1 io thread per cafe node),
 # CAFE_BENCH_DIST_SPIN_US (50: the io threads' poll budget in the cafe+spin
-# rows), CAFE_BENCH_DIST_BUILD_DIR (build-bench-dist). Every node is a
-# separate OS process on 127.0.0.1; each one is bounded in time and killed by
-# PID at the end.
+# rows), CAFE_BENCH_DIST_BUILD_DIR (build-bench-dist);
+# CAFE_BENCH_DIST_CALLS (20000 sequential calls after 2000 warm-up),
+# CAFE_BENCH_DIST_CALLERS (50) and CAFE_BENCH_DIST_CALLS_EACH (2000 calls
+# each), CAFE_BENCH_DIST_BASELINE_NODE (a cafe-node binary of another build,
+# e.g. an older commit: its rows run beside this build's, as "baseline").
+# Every node is a separate OS process on 127.0.0.1; each one is bounded in
+# time and killed by PID at the end.
 #
 # Placement: throughput runs unpinned (sender and receiver each need a
 # core). Round trips run twice: both nodes on CPU 0 ("same CPU"), and pinger
@@ -30,6 +44,14 @@ rounds=${CAFE_BENCH_DIST_ROUNDS:-20000}
 warmup=${CAFE_BENCH_DIST_WARMUP:-2000}
 io_threads=${CAFE_BENCH_DIST_IO_THREADS:-1}
 spin_us=${CAFE_BENCH_DIST_SPIN_US:-50}
+groups=" ${CAFE_BENCH_DIST_GROUPS:-dist caf} "
+calls=${CAFE_BENCH_DIST_CALLS:-20000}
+callers=${CAFE_BENCH_DIST_CALLERS:-50}
+calls_each=${CAFE_BENCH_DIST_CALLS_EACH:-2000}
+baseline_node=${CAFE_BENCH_DIST_BASELINE_NODE:-}
+# The callee's CPU is sampled this long after the sequential calls, while
+# the caller stays connected.
+idle_seconds=5
 cookie=cafebench
 # Longest wait for a node to register its process / for a test to finish.
 ready_timeout=30
@@ -37,8 +59,13 @@ test_timeout=150
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCAFE_BUILD_TESTS=OFF -DCAFE_BUILD_BENCH=ON >&2
-ninja -C "$build" -j2 bench_dist_node >&2
+ninja -C "$build" -j2 bench_dist_node cafe-node >&2
 node_bin=$build/bench/distribution/bench_dist_node
+cafe_node_bin=$build/apps/cafe-node
+if [[ -n $baseline_node && ! -x $baseline_node ]]; then
+  echo "CAFE_BENCH_DIST_BASELINE_NODE: $baseline_node is no executable" >&2
+  exit 1
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cafe-bench-dist.XXXXXX")
 pids=()
@@ -80,9 +107,12 @@ epmd -port "$port" -names >/dev/null
 
 last_pid=
 # start_node KIND CPU NAME LOG ROLE ARGS...: KIND is beam, cafe, or
-# cafe-spin (io threads poll spin_us before blocking); CPU is a CPU number
-# for taskset, or "" for none. The pid lands in last_pid (and in pids, for
-# the cleanup).
+# cafe-spin (io threads poll spin_us before blocking), or cafe-node (this
+# build's apps/cafe-node, ROLE and ARGS ignored: it always hosts `echo` and
+# `counter`), cafe-node-nospin (the same with --io-spin 0) or
+# cafe-node-base (CAFE_BENCH_DIST_BASELINE_NODE); CPU is a CPU number for
+# taskset, or "" for none. The pid lands in last_pid (and in pids, for the
+# cleanup).
 start_node() {
   local kind=$1 cpu=$2 name=$3 log=$4 pin=()
   shift 4
@@ -101,16 +131,27 @@ start_node() {
         --epmd-port "$port" --io-threads "$io_threads" --spin-us "$spin" \
         "$@" >"$log" 2>&1 &
       ;;
+    cafe-node | cafe-node-nospin | cafe-node-base)
+      local bin=$cafe_node_bin extra=()
+      [[ $kind != cafe-node-nospin ]] || extra=(--io-spin 0)
+      [[ $kind != cafe-node-base ]] || bin=$baseline_node
+      # cafe-node serves until a signal: timeout bounds it even if this
+      # script dies, and passes our kill on to it.
+      "${pin[@]}" timeout "$test_timeout" "$bin" --sname "$name" \
+        --cookie "$cookie" --epmd-port "$port" --listen 127.0.0.1 \
+        "${extra[@]}" >"$log" 2>&1 &
+      ;;
   esac
   last_pid=$!
   pids+=("$last_pid")
 }
 
-# wait_ready PID LOG: until the node printed READY (bounded).
+# wait_ready PID LOG [PATTERN]: until the node printed READY, or PATTERN
+# (bounded).
 wait_ready() {
-  local _
+  local _ pattern=${3:-^READY}
   for _ in $(seq 1 $((ready_timeout * 20))); do
-    grep -q '^READY' "$2" && return 0
+    grep -q "$pattern" "$2" && return 0
     kill -0 "$1" 2>/dev/null || break
     sleep 0.05
   done
@@ -130,6 +171,35 @@ wait_exit() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
   return 1
+}
+
+# ready_pattern KIND: what the node of KIND prints once it serves.
+ready_pattern() {
+  case $1 in
+    cafe-node*) echo '^cafe node ' ;;
+    *) echo '^READY' ;;
+  esac
+}
+
+# os_pid KIND PID: the pid of the node itself (cafe-node runs under
+# timeout).
+os_pid() {
+  case $1 in
+    cafe-node*) pgrep -P "$2" | head -n 1 ;;
+    *) echo "$2" ;;
+  esac
+}
+
+# cpu_percent PID SECONDS: the CPU time (user + system, all threads) PID
+# uses over the next SECONDS, in percent of one core; "-" if it went away.
+cpu_percent() {
+  local t0 t1
+  cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+  t0=$(cpu_ticks "$1" 2>/dev/null) || { echo "-"; return; }
+  sleep "$2"
+  t1=$(cpu_ticks "$1" 2>/dev/null) || { echo "-"; return; }
+  awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$2" \
+    'BEGIN { printf "%.1f", d * 100 / hz / s }'
 }
 
 # result LOG KEY: the value of KEY in the RESULT line, or "-".
@@ -174,18 +244,21 @@ rtt() {
   local base="bd${run}_r_${2}_${3//-/_}_${4//-/_}"
   local rx_name="${base}_rx" tx_name="${base}_tx"
   [[ $place == same ]] || rx_cpu=1
+  # "any": unpinned, wherever the kernel puts them.
+  [[ $place != any ]] || { tx_cpu=; rx_cpu=; }
   if [[ $tx == cafe-mailbox ]]; then
     kind=cafe
     role=ping-mailbox
   fi
   start_node "$rx" "$rx_cpu" "$rx_name" "$work/$rx_name.log" echo
   rx_pid=$last_pid
-  if wait_ready "$rx_pid" "$work/$rx_name.log"; then
+  if wait_ready "$rx_pid" "$work/$rx_name.log" "$(ready_pattern "$rx")"; then
     start_node "$kind" "$tx_cpu" "$tx_name" "$work/$tx_name.log" "$role" \
       "$rx_name@$host" "$rounds" "$warmup"
     tx_pid=$last_pid
     wait_exit "$tx_pid" || true
-    wait_exit "$rx_pid" || true
+    # cafe-node serves on after `stop`: killed below.
+    [[ $rx == cafe-node* ]] || wait_exit "$rx_pid" || true
     median=$(result "$work/$tx_name.log" median_ns)
     p99=$(result "$work/$tx_name.log" p99_ns)
     [[ $median != - ]] || cat "$work/$tx_name.log" "$work/$rx_name.log" >&2
@@ -195,9 +268,77 @@ rtt() {
   echo "rtt $tag $run $median $p99" >>"$results"
 }
 
+# call RUN MODE PLACEMENT CALLEE: gen_server:call({counter, Callee}, incr)
+# from a BEAM node: MODE seq (one caller, `calls` calls, then the callee's
+# idle CPU over idle_seconds while the caller stays connected) or conc
+# (`callers` processes, `calls_each` each). PLACEMENT any (unpinned) or
+# split (caller on CPU 0, callee on CPU 1).
+call() {
+  local run=$1 mode=$2 place=$3 rx=$4 rx_pid tx_pid tx_cpu= rx_cpu=
+  local tag="$2:$3:$4" rate=- median=- p99=- idle=- n=$calls procs=1
+  local linger=0 base="bd${run}_c_${2}_${3}_${4//-/_}" _
+  local rx_name="${base}_rx" tx_name="${base}_tx"
+  [[ $place == any ]] || { tx_cpu=0; rx_cpu=1; }
+  if [[ $mode == conc ]]; then
+    n=$calls_each
+    procs=$callers
+  else
+    linger=$(((idle_seconds + 2) * 1000))
+  fi
+  start_node "$rx" "$rx_cpu" "$rx_name" "$work/$rx_name.log" counter
+  rx_pid=$last_pid
+  if wait_ready "$rx_pid" "$work/$rx_name.log" "$(ready_pattern "$rx")"; then
+    start_node beam "$tx_cpu" "$tx_name" "$work/$tx_name.log" call \
+      "$rx_name@$host" "$n" "$warmup" "$procs" "$linger"
+    tx_pid=$last_pid
+    if ((linger > 0)); then
+      for _ in $(seq 1 $((test_timeout * 20))); do
+        grep -q '^RESULT' "$work/$tx_name.log" && break
+        kill -0 "$tx_pid" 2>/dev/null || break
+        sleep 0.05
+      done
+      if grep -q '^RESULT calls' "$work/$tx_name.log"; then
+        idle=$(cpu_percent "$(os_pid "$rx" "$rx_pid")" "$idle_seconds")
+      fi
+    fi
+    wait_exit "$tx_pid" || true
+    rate=$(result "$work/$tx_name.log" rate)
+    median=$(result "$work/$tx_name.log" median_ns)
+    p99=$(result "$work/$tx_name.log" p99_ns)
+    [[ $rate != - ]] || cat "$work/$tx_name.log" "$work/$rx_name.log" >&2
+  fi
+  kill "$rx_pid" 2>/dev/null || true
+  echo "run $run call $mode $place BEAM->$rx: $rate calls/s, median" \
+    "$median ns, p99 $p99 ns, idle CPU $idle%" >&2
+  echo "call $tag $run $rate $median $p99" >>"$results"
+  [[ $mode != seq || $place != any ]] || echo "idle $rx $run $idle" >>"$results"
+}
+
+# The cafe-node kinds of the caf group: this build, the same without io
+# spinning, and the baseline binary if given.
+callees=(beam cafe-node cafe-node-nospin)
+[[ -z $baseline_node ]] || callees+=(cafe-node-base)
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load before: $load_before on $(nproc) cores" >&2
 for run in $(seq 1 "$runs"); do
+  if [[ $groups == *" caf "* ]]; then
+    for rx in "${callees[@]}"; do
+      call "$run" seq any "$rx"
+    done
+    if (($(nproc) > 1)); then
+      for rx in "${callees[@]}"; do
+        call "$run" seq split "$rx"
+      done
+    fi
+    for rx in "${callees[@]}"; do
+      call "$run" conc any "$rx"
+    done
+    for rx in beam cafe "${callees[@]:1}"; do
+      rtt "$run" any beam "$rx"
+    done
+  fi
+  [[ $groups == *" dist "* ]] || continue
   throughput "$run" beam beam
   throughput "$run" cafe beam
   throughput "$run" beam cafe
@@ -219,11 +360,14 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load after: $load_after" >&2
 
-# The table: medians over the runs; each ratio is taken within a run (same
-# load for both sides), then its median over the runs is shown.
+# The tables: medians over the runs; each ratio is taken within a run (same
+# load for both sides), then its median (and for the caf group its range)
+# over the runs is shown.
 awk -v runs="$runs" -v count="$count" -v rounds="$rounds" \
   -v warmup="$warmup" -v io="$io_threads" -v spin="$spin_us" \
-  -v lb="$load_before" \
+  -v lb="$load_before" -v groups="$groups" -v calls="$calls" \
+  -v callers="$callers" -v calls_each="$calls_each" \
+  -v idle_s="$idle_seconds" -v callees="${callees[*]}" \
   -v la="$load_after" '
 function median(key,   n, i, j, t, v) {
   n = 0
@@ -246,6 +390,17 @@ function ratio(a, b,   i, k) {
         && val[b, i] != "-" && val[b, i] > 0)
       val[k, i] = val[a, i] / val[b, i]
   return median(k)
+}
+# spread(key): "min-max" of the values of key over the runs.
+function spread(key,   i, lo, hi, x) {
+  lo = "-"
+  for (i = 1; i <= runs; ++i)
+    if ((key, i) in val && val[key, i] != "-") {
+      x = val[key, i] + 0
+      if (lo == "-" || x < lo) lo = x
+      if (hi == "" || x > hi) hi = x
+    }
+  return lo == "-" ? "-" : sprintf("%.2f-%.2f", lo, hi)
 }
 function fmt_rate(x) { return x == "-" ? "-" : sprintf("%.0fk", x / 1000) }
 function fmt_us(x) { return x == "-" ? "-" : sprintf("%.1f", x / 1000) }
@@ -270,7 +425,86 @@ function verdict(x, target, higher) {
 }
 $1 == "tput" { val["t:" $2, $3] = $4 }
 $1 == "rtt" { val["r:" $2, $3] = $4; val["p:" $2, $3] = $5 }
+$1 == "call" {
+  val["c:" $2, $3] = $4; val["cm:" $2, $3] = $5; val["cp:" $2, $3] = $6
+}
+$1 == "idle" { val["i:" $2, $3] = $4 }
+function callee_name(k) {
+  if (k == "beam") return "BEAM gen_server"
+  if (k == "cafe-node") return "cafe-node `counter` (CAF actor)"
+  if (k == "cafe-node-nospin") return "cafe-node --io-spin 0"
+  if (k == "cafe-node-base") return "baseline cafe-node"
+  return k
+}
+function echo_name(k) {
+  if (k == "beam") return "BEAM process"
+  if (k == "cafe") return "cafe node process (no CAF)"
+  if (k == "cafe-node") return "cafe-node `echo` (CAF actor)"
+  if (k == "cafe-node-nospin") return "cafe-node `echo`, --io-spin 0"
+  if (k == "cafe-node-base") return "baseline cafe-node `echo`"
+  return k
+}
+function fmt_pct(x) { return x == "-" ? "-" : sprintf("%.1f%%", x) }
+function print_caf(   n, ks, m, modes, es, i, j, k, parts, r, x, maxv) {
+  printf "CAF-actor path (issue #9): %d runs, medians (min-max of the " \
+         "per-run ratios); sequential: %d calls after %d warm-up; " \
+         "concurrent: %d callers x %d calls; load %s -> %s\n\n", runs, calls,
+         warmup, callers, calls_each, lb, la
+  print "| gen_server:call from BEAM into | callers | CPUs | calls/s | " \
+        "median us | p99 us | calls/s vs BEAM | median vs BEAM |"
+  print "|---|---:|---|---:|---:|---:|---:|---:|"
+  n = split(callees, ks, " ")
+  m = split("seq:any seq:split conc:any", modes, " ")
+  for (i = 1; i <= m; ++i)
+    for (j = 1; j <= n; ++j) {
+      k = modes[i] ":" ks[j]
+      if (median("c:" k) == "-" && modes[i] == "seq:split")
+        continue
+      split(modes[i], parts, ":")
+      r = ratio("c:" k, "c:" modes[i] ":beam")
+      x = ratio("cm:" k, "cm:" modes[i] ":beam")
+      printf "| %s | %d | %s | %s | %.1f | %.1f | %s (%s) | %s (%s) |\n",
+             callee_name(ks[j]), parts[1] == "seq" ? 1 : callers,
+             parts[2] == "any" ? "any" : "split", fmt_rate(median("c:" k)),
+             median("cm:" k) / 1000, median("cp:" k) / 1000, fmt_x(r),
+             spread("ratio:c:" k "/c:" modes[i] ":beam"), fmt_x(x),
+             spread("ratio:cm:" k "/cm:" modes[i] ":beam")
+    }
+  print ""
+  print "| echo round trip, BEAM pinger, into | CPUs | median us | p99 us | " \
+        "median vs BEAM |"
+  print "|---|---|---:|---:|---:|"
+  m = split("beam cafe " substr(callees, 6), es, " ")
+  for (j = 1; j <= m; ++j) {
+    k = "r:any:beam_" es[j]
+    x = ratio(k, "r:any:beam_beam")
+    printf "| %s | any | %s | %s | %s (%s) |\n", echo_name(es[j]),
+           fmt_us(median(k)), fmt_us(median("p:any:beam_" es[j])), fmt_x(x),
+           spread("ratio:" k "/r:any:beam_beam")
+  }
+  print ""
+  printf "| idle CPU of the callee, %d s after the sequential calls, caller " \
+         "still connected | median | max |\n", idle_s
+  print "|---|---:|---:|"
+  for (j = 1; j <= n; ++j) {
+    maxv = spread("i:" ks[j])
+    sub(/^.*-/, "", maxv)
+    printf "| %s | %s | %s |\n", callee_name(ks[j]),
+           fmt_pct(median("i:" ks[j])), maxv == "-" ? "-" : fmt_pct(maxv)
+  }
+  print ""
+  print "| target (issue #9) | ratio | verdict |"
+  print "|---|---:|---|"
+  x = ratio("c:seq:any:cafe-node", "c:seq:any:beam")
+  printf "| sequential gen_server:call into a CAF actor >= 1.0x BEAM " \
+         "(calls/s, unpinned) | %s | %s |\n", fmt_x(x), verdict(x, 1.0, 1)
+  print ""
+}
 END {
+  if (groups ~ / caf /)
+    print_caf()
+  if (groups !~ / dist /)
+    exit
   printf "Distribution benchmark: %d runs, medians; %d messages, %d round " \
          "trips after %d warm-up; cafe io threads: %d (+spin: %d us); " \
          "load %s -> %s\n\n", runs, count, rounds, warmup, io, spin, lb, la

@@ -83,8 +83,76 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure -L sanitize
 stage_done "ASan+UBSan suites"
 
+# TSan sees only instrumented code. Debian's libcaf_core is not, so TSan
+# misses the atomics with which CAF hands actors and messages between
+# threads and reports every actor start and every message as a race
+# (suppressing those would hide cafe's own races in actors too: see
+# tests/tsan.supp). The TSan suites therefore run with libcaf_core built
+# from Debian's own source package of the installed version, with clang and
+# -fsanitize=thread, its sources compiled against the installed headers
+# (so exactly the ABI cafe is built against), with the same soname, found
+# first through LD_LIBRARY_PATH. The upstream tarball comes with apt-get
+# source from the same archive as the packages (apt checks it against the
+# signed index), through a private deb-src list: the machine's own apt
+# configuration is left as it is.
+tsan_caf_core() { # DIR: leaves DIR/lib/libcaf_core.so.<version>
+  local dir=$1 ver src
+  ver=$(dpkg-query -W -f='${source:Version}' libcaf-core0.17)
+  src=$dir/src/actor-framework-${ver%%-*}
+  if [[ ! -f $src/libcaf_core/CMakeLists.txt ]]; then
+    local apt=$PWD/$dir/apt f
+    mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$dir/src"
+    : >"$apt/sources.list"
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      /etc/apt/sources.list.d/*.sources; do
+      [[ -f $f ]] || continue
+      case $f in
+        *.sources) sed 's/^Types:.*/Types: deb-src/' "$f" ;;
+        *) sed -n 's/^deb\([[:space:]]\)/deb-src\1/p' "$f" ;;
+      esac >"$apt/sources.list.d/$(basename "$f")"
+    done
+    local opts=(-o Dir::Etc::SourceList="$apt/sources.list"
+      -o Dir::Etc::SourceParts="$apt/sources.list.d"
+      -o Dir::State::Lists="$apt/lists"
+      -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+      -o APT::Sandbox::User=root)
+    apt-get "${opts[@]}" -qq update
+    (cd "$dir/src" && apt-get "${opts[@]}" -qq source --tar-only \
+      --download-only "actor-framework=$ver")
+    tar -xf "$dir"/src/actor-framework_"${ver%%-*}".orig.tar.* -C "$dir/src"
+  fi
+  local soname=libcaf_core.so.${ver%%-*} s srcs objs=()
+  # libcaf_core's own list of sources, from its CMakeLists.txt.
+  mapfile -t srcs < <(sed -n \
+    '/^set(LIBCAF_CORE_SRCS/,/^)/s/^ *\(src\/.*\.cpp\)$/\1/p' \
+    "$src/libcaf_core/CMakeLists.txt")
+  (( ${#srcs[@]} > 100 )) # the list was found
+  {
+    echo "flags = -std=c++17 -O2 -g -fPIC -pthread -fsanitize=thread" \
+      "-fno-omit-frame-pointer -ftemplate-depth=512"
+    echo "rule cxx"
+    echo "  command = $(command -v ccache || true) clang++ \$flags -MD -MF \$out.d -c \$in -o \$out"
+    echo "  depfile = \$out.d"
+    echo "rule so"
+    echo "  command = clang++ -shared -fsanitize=thread -pthread -Wl,-soname,$soname -o \$out \$in"
+    for s in "${srcs[@]}"; do
+      echo "build obj/${s%.cpp}.o: cxx $PWD/$src/libcaf_core/$s"
+      objs+=("obj/${s%.cpp}.o")
+    done
+    echo "build lib/$soname: so ${objs[*]}"
+  } >"$dir/build.ninja"
+  ninja -C "$dir" -j"$jobs" >"$dir/build.log" \
+    || { tail -n 40 "$dir/build.log"; return 1; }
+}
+
 sanitized_build build-tsan thread tsan RelWithDebInfo
+tsan_caf_core build-tsan/caf-core
+# The suites must load that libcaf_core, not Debian's.
+grep -q "=> $PWD/build-tsan/caf-core/lib/libcaf_core" <<<"$(
+  LD_LIBRARY_PATH=$PWD/build-tsan/caf-core/lib \
+    ldd build-tsan/tests/bridge/actor/test_bridge_actor_interop)"
 stage_done "TSan build (clang)"
+LD_LIBRARY_PATH=$PWD/build-tsan/caf-core/lib \
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
   ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L tsan
 stage_done "TSan suites"

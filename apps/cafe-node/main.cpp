@@ -6,20 +6,31 @@
 //   kv        gen_server:call({kv, N}, {put, K, V} | {get, K} | {delete, K}
 //             | keys)
 //
+// and exports the functions of `cafe_demo` (demo_exports.hpp) and the
+// built-in parts of erlang/net_adm/init, served to rpc, erpc and erl_call,
+// with a remote console for `erl -remsh` / `iex --remsh`.
+//
 //   cafe-node --sname cafe --cookie secret
 //   erl -sname a -setcookie secret
 //     > net_adm:ping('cafe@HOST').
 //     > gen_server:call({counter, 'cafe@HOST'}, incr).
+//     > erpc:call('cafe@HOST', cafe_demo, add, [40, 2]).
 
 #include "cafe/actor/bridge.hpp"
+#include "cafe/console/console.hpp"
 #include "cafe/log.hpp"
 #include "cafe/node/node.hpp"
+#include "cafe/rpc/builtins.hpp"
+#include "cafe/rpc/exports.hpp"
+#include "cafe/rpc/server.hpp"
 #include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
 #include "cafe/runtime/system.hpp"
 #include "cafe/services/start_node.hpp"
+#include "demo_exports.hpp"
 #include "example_actors.hpp"
 
+#include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <iostream>
@@ -71,11 +82,27 @@ int main(int argc, char** argv) {
   br->monitor_nodes(logger);
   for (auto& a : {echo, counter, kv, logger})
     sys.keep_alive_until_shutdown(a);
+  // erlang:halt(Status) and init:stop() end the program like `erl`.
+  std::atomic<int> exit_status{0};
+  auto table = std::make_shared<rpc::exports>();
+  rpc::add_builtins(*table, nd, [&sys, &exit_status](int status) {
+    exit_status = status;
+    sys.shutdown();
+  });
+  apps::add_demo_exports(*table, actors, br);
+  // `erl -remsh`, `iex --remsh` and `erl_call -e` evaluate here.
+  auto console = console::add_console(*table, nd);
+  auto server = std::make_unique<rpc::server>(actors, br, table);
   std::cout << "cafe node " << nd->name().text() << " up (cookie from "
             << (opts->cookie.empty() ? "~/.erlang.cookie" : "--cookie")
             << "); try from erl: net_adm:ping('" << nd->name().text() << "').\n"
             << std::flush;
   sys.on_shutdown([nd] { nd->stop(); });
+  // Runs first (last registered): no new calls once the shutdown begins.
+  sys.on_shutdown([&server, &console] {
+    server.reset();
+    console.reset();
+  });
   sys.run();
-  return 0;
+  return exit_status;
 }

@@ -11,10 +11,10 @@
 namespace cafe::cafectl {
 
 /// The things cafectl can do, one per invocation.
-enum class verb : uint8_t { ping, nodes, send, call };
+enum class verb : uint8_t { ping, nodes, send, call, rpc };
 
 /// One invocation's operands, checked: `ping NODE`, `nodes NODE`,
-/// `send NODE NAME TERM` or `call NODE NAME TERM`.
+/// `send NODE NAME TERM`, `call NODE NAME TERM` or `rpc NODE M F ARGS`.
 struct command {
   cafectl::verb verb = verb::ping;
   /// As given: `alive@host`, or just `alive` for a node on this host.
@@ -23,6 +23,11 @@ struct command {
   etf::atom name;
   /// The message (send) or the request (call).
   etf::term term;
+  /// The function to call (rpc only).
+  etf::atom module;
+  etf::atom function;
+  /// Its arguments (rpc only): ARGS, a proper list.
+  etf::list args;
 };
 
 /// Checks the operands and parses TERM (cafe::etf::parse). The error is a

@@ -15,7 +15,7 @@ enum class exit_code : int {
   /// NODE is up but gave no reply within --timeout.
   timeout = 3,
   /// No process is registered as NAME on NODE, or it exited during the
-  /// call.
+  /// call; for rpc, the function raised or NODE would not run it.
   noproc = 4,
 };
 

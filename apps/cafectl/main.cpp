@@ -6,6 +6,8 @@
 //   cafectl [options] send NODE NAME TERM     {NAME, NODE} ! TERM
 //   cafectl [options] call NODE NAME TERM     gen_server:call({NAME, NODE},
 //                                             TERM, Timeout)
+//   cafectl [options] rpc NODE M F ARGS       erpc:call(NODE, M, F, ARGS,
+//                                             Timeout)
 //
 // Answers go to stdout in Erlang syntax, diagnostics and logs to stderr.
 // Exit status (exit_code.hpp; scripts depend on these values):
@@ -14,7 +16,8 @@
 //   1  NODE unreachable, or the connection broke (ping prints pang)
 //   2  usage error or unparsable TERM
 //   3  no reply within --timeout (default 5000 ms)
-//   4  no process registered as NAME on NODE, or it exited during the call
+//   4  no process registered as NAME on NODE, or it exited during the call;
+//      rpc: the function raised, or NODE would not run it
 //
 // It never starts an EPMD: it registers with the one NODE uses
 // (--epmd-port, else $ERL_EPMD_PORT, else 4369).
@@ -54,6 +57,7 @@ constexpr std::string_view synopsis = R"(Usage: cafectl [options] ping NODE
        cafectl [options] nodes NODE
        cafectl [options] send NODE NAME TERM
        cafectl [options] call NODE NAME TERM
+       cafectl [options] rpc NODE MODULE FUNCTION ARGS
 
 A one-shot hidden node, like erl_call: it connects to NODE (alive@host, or
 alive for a node on this host), does one thing and exits.
@@ -64,6 +68,10 @@ alive for a node on this host), does one thing and exits.
                        not NAME exists
   call NODE NAME TERM  gen_server:call({NAME, NODE}, TERM, Timeout); prints
                        the reply
+  rpc NODE MODULE FUNCTION ARGS
+                       erpc:call(NODE, MODULE, FUNCTION, ARGS, Timeout), e.g.
+                       rpc NODE lists reverse '[[1,2,3]]'; prints the value
+                       (like erl_call -a); an exception goes to stderr
 
 TERM is one argument in Erlang syntax, e.g. '{put, <<"k">>, #{n => 1}}'; put
 -- before a TERM that starts with a dash. Answers go to stdout in Erlang
@@ -76,7 +84,8 @@ Exit status:
   1  NODE unreachable, or the connection broke (ping prints pang)
   2  usage error or unparsable TERM
   3  no reply within --timeout
-  4  no process registered as NAME on NODE, or it exited during the call
+  4  no process registered as NAME on NODE, or it exited during the call;
+     rpc: the function raised, or NODE would not run it
 
 Of the node options below, --hidden and --threads have no effect (cafectl is
 always hidden and runs no actors), and --log-level defaults to warn.

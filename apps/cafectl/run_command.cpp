@@ -3,6 +3,7 @@
 #include "cafe/etf/print.hpp"
 #include "cafe/node/gen_call.hpp"
 #include "cafe/node/mailbox.hpp"
+#include "cafe/rpc/client.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -53,6 +54,34 @@ exit_code report(const node::call_result& res, etf::atom name, etf::atom peer,
   return exit_code::noproc;
 }
 
+/// Maps how an rpc ended to output and an exit code: the value like
+/// `erl_call -a` prints it; an exception or a refusal is a failed call.
+exit_code report_rpc(const rpc::call_result& res, const command& cmd,
+                     etf::atom peer, std::chrono::milliseconds timeout,
+                     std::ostream& out, std::ostream& err) {
+  if (res) {
+    out << etf::to_string(*res) << std::endl;
+    return exit_code::success;
+  }
+  auto callee = quoted(cmd.module) + ":" + quoted(cmd.function) + "/"
+                + std::to_string(cmd.args.size()) + " on " + quoted(peer);
+  auto& e = res.error();
+  switch (e.code) {
+    case rpc::call_errc::timeout:
+      err << "cafectl: no reply from " << callee << " within "
+          << timeout.count() << " ms\n";
+      return exit_code::timeout;
+    case rpc::call_errc::noconnection:
+      err << "cafectl: lost the connection to " << quoted(peer) << '\n';
+      return exit_code::unreachable;
+    default: break;
+  }
+  err << "cafectl: " << callee << " failed: " << rpc::to_string(e) << '\n'
+      << "cafectl: rpc:call would return "
+      << etf::to_string(rpc::to_rpc_term(res)) << '\n';
+  return exit_code::noproc;
+}
+
 } // namespace
 
 exit_code run_command(node::node& self, const command& cmd,
@@ -98,6 +127,12 @@ exit_code run_command(node::node& self, const command& cmd,
     case verb::call: {
       auto res = node::gen_call(*mb, cmd.name, *peer, cmd.term, deadline);
       result = report(res, cmd.name, *peer, timeout, out, err);
+      break;
+    }
+    case verb::rpc: {
+      auto res = rpc::call(self, *peer, cmd.module, cmd.function, cmd.args,
+                           left(deadline));
+      result = report_rpc(res, cmd, *peer, timeout, out, err);
       break;
     }
     case verb::ping: break;

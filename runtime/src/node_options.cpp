@@ -47,6 +47,10 @@ struct count_arg {
   uint32_t value = 0;
 };
 
+struct micros_arg {
+  uint32_t value = 0;
+};
+
 struct level_arg {
   spdlog::level::level_enum value = spdlog::level::info;
 };
@@ -187,6 +191,15 @@ void validate(boost::any& out, const std::vector<std::string>& values,
 }
 
 void validate(boost::any& out, const std::vector<std::string>& values,
+              micros_arg*, int) {
+  auto& str = single_value(out, values);
+  auto num = parse_uint<uint32_t>(str, 0, 1'000'000);
+  if (!num)
+    reject(str, "microseconds, 0 to 1000000");
+  out = micros_arg{*num};
+}
+
+void validate(boost::any& out, const std::vector<std::string>& values,
               level_arg*, int) {
   auto& str = single_value(out, values);
   auto level = parse_level(str);
@@ -227,7 +240,10 @@ po::options_description node_description() {
     "net_ticktime in seconds (default: 60)")(
     "log-level", po::value<level_arg>()->value_name("LEVEL"),
     "trace, debug, info, warn, error, critical or off (default: info)")(
-    "threads", po::value<count_arg>()->value_name("N"), threads_help.c_str());
+    "threads", po::value<count_arg>()->value_name("N"), threads_help.c_str())(
+    "io-spin", po::value<micros_arg>()->value_name("MICROSECONDS"),
+    "how long an idle io thread polls before it sleeps (default: 50; 0: "
+    "sleep at once)");
   return result;
 }
 
@@ -323,6 +339,9 @@ to_node_options(const po::variables_map& vm) {
     result.threads = vm["threads"].as<count_arg>().value;
   else
     result.threads = hardware_threads();
+  if (vm.count("io-spin"))
+    result.io_spin
+      = std::chrono::microseconds{vm["io-spin"].as<micros_arg>().value};
   if (vm.count("config"))
     result.config_file = vm["config"].as<std::string>();
   return result;

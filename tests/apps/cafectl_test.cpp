@@ -198,10 +198,11 @@ TEST_F(cafectl_app, ping_unknown_node_prints_pang_quickly) {
 
 TEST_F(cafectl_app, every_command_exits_1_for_an_unknown_node) {
   auto nobody = std::string{node_name("nobody").text()};
-  for (auto args :
-       std::vector<std::vector<std::string>>{{"send", nobody, "sink", "hello"},
-                                             {"call", nobody, "kv", "get"},
-                                             {"nodes", nobody}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"send", nobody, "sink", "hello"},
+         {"call", nobody, "kv", "get"},
+         {"rpc", nobody, "erlang", "node", "[]"},
+         {"nodes", nobody}}) {
     SCOPED_TRACE(args.front());
     args.insert(args.begin(), {"--timeout", "30000"});
     auto r = cafectl(args, true);
@@ -315,6 +316,62 @@ TEST_F(cafectl_app, unparsable_term_exits_2) {
     auto r = cafectl({verb, target_, "kv", "{unclosed, "}, true);
     EXPECT_EQ(r.code(), 2) << verb << ": " << r.describe();
     EXPECT_NE(r.out.find("TERM"), std::string::npos) << r.out;
+  }
+}
+
+// -- rpc
+// -----------------------------------------------------------------------
+
+TEST_F(cafectl_app, rpc_prints_the_value_like_erl_call) {
+  auto r = cafectl({"rpc", target_, "erlang", "node", "[]"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(r.out, etf::to_string(etf::term{erl_->name()}) + "\n");
+  r = cafectl({"rpc", target_, "lists", "reverse", "[[1,2,3]]"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(term_of(r.out), term_of("[3,2,1]")) << r.out;
+  // Any term comes back as erl made it: compare with erl's own answer.
+  auto expr = "#{k => {<<\"v\">>, [a | b], 1.5}}";
+  r = cafectl(
+    {"rpc", target_, "lists", "last", std::string{"[["} + expr + "]]"});
+  EXPECT_EQ(r.code(), 0) << r.describe();
+  EXPECT_EQ(term_of(r.out), erl_->eval(expr)) << r.out;
+}
+
+TEST_F(cafectl_app, rpc_exception_exits_4_with_the_reason) {
+  // undef, as the BEAM reports it: the error and the call as its stack.
+  auto r = cafectl({"rpc", target_, "no_such_module", "f", "[1]"}, true);
+  EXPECT_EQ(r.code(), 4) << r.describe();
+  EXPECT_NE(r.out.find("no_such_module:f/1 on"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error: undef in [{no_such_module,f,[1],[]}"),
+            std::string::npos)
+    << r.out;
+  EXPECT_NE(r.out.find("{badrpc,{'EXIT',{undef,[{no_such_module,f,[1],[]}"),
+            std::string::npos)
+    << r.out;
+  // Nothing on stdout for a failed call.
+  r = cafectl({"rpc", target_, "erlang", "exit", "[{shutdown, bye}]"});
+  EXPECT_EQ(r.code(), 4) << r.describe();
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(cafectl_app, rpc_timeout_exits_3) {
+  auto r = cafectl(
+    {"--timeout", "1000", "rpc", target_, "timer", "sleep", "[20000]"}, true);
+  EXPECT_EQ(r.code(), 3) << r.describe();
+  EXPECT_GE(r.elapsed, 1000ms) << r.describe();
+  EXPECT_LT(r.elapsed, 11s) << r.describe();
+}
+
+TEST_F(cafectl_app, rpc_bad_operands_exit_2) {
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"rpc", target_, "erlang", "node"},
+         {"rpc", target_, "erlang", "node", "[]", "extra"},
+         {"rpc", target_, "{m}", "node", "[]"},
+         {"rpc", target_, "erlang", "node", "not_a_list"},
+         {"rpc", target_, "erlang", "node", "[1 | 2]"},
+         {"rpc", target_, "erlang", "node", "[unclosed"}}) {
+    auto r = cafectl(args, true);
+    EXPECT_EQ(r.code(), 2) << args.back() << ": " << r.describe();
   }
 }
 

@@ -97,6 +97,7 @@ TEST_F(node_options_test, defaults) {
   EXPECT_EQ(opts.ticktime.count(), 60);
   EXPECT_EQ(opts.log_level, spdlog::level::info);
   EXPECT_GE(opts.threads, 1u);
+  EXPECT_EQ(opts.io_spin.count(), 50);
   EXPECT_EQ(opts.config_file, "");
 }
 
@@ -132,7 +133,7 @@ TEST_F(node_options_test, erl_single_dash_spelling) {
 TEST_F(node_options_test, all_values) {
   ASSERT_PARSED(opts, "--cookie", "monster", "--epmd-port", "4400", "--listen",
                 "0.0.0.0:4370", "--hidden", "--ticktime", "15", "--log-level",
-                "debug", "--threads", "3");
+                "debug", "--threads", "3", "--io-spin", "0");
   EXPECT_EQ(opts.cookie, "monster");
   EXPECT_EQ(opts.epmd_port, 4400);
   EXPECT_EQ(opts.listen_address, "0.0.0.0");
@@ -141,6 +142,7 @@ TEST_F(node_options_test, all_values) {
   EXPECT_EQ(opts.ticktime.count(), 15);
   EXPECT_EQ(opts.log_level, spdlog::level::debug);
   EXPECT_EQ(opts.threads, 3u);
+  EXPECT_EQ(opts.io_spin.count(), 0);
 }
 
 TEST_F(node_options_test, listen_forms) {
@@ -223,6 +225,9 @@ TEST_F(node_options_test, bad_values) {
   EXPECT_NE(failure({"--ticktime", "ten"}).find("--ticktime"),
             std::string::npos);
   EXPECT_NE(failure({"--threads", "-2"}).find("--threads"), std::string::npos);
+  EXPECT_NE(failure({"--io-spin", "-1"}).find("--io-spin"), std::string::npos);
+  EXPECT_NE(failure({"--io-spin", "2000000"}).find("--io-spin"),
+            std::string::npos);
   EXPECT_NE(failure({"--log-level", "verbose"}).find("--log-level"),
             std::string::npos);
   EXPECT_NE(failure({"--sname", "a b"}).find("--sname"), std::string::npos);

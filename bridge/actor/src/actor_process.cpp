@@ -5,6 +5,7 @@
 #include "cafe/etf/match.hpp"
 #include "cafe/node/gen_call.hpp"
 #include "erlang_proxy.hpp"
+#include "inline_unit.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/mailbox_element.hpp>
@@ -55,10 +56,9 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
     if (auto call = owner->take_call(self_, reply->tag)) {
       owner->node().demonitor(self_, reply->tag);
       auto callee = caf::actor_cast<caf::strong_actor_ptr>(call->callee);
-      dest->enqueue(caf::make_mailbox_element(std::move(callee),
-                                              call->mid.response_id(), {},
-                                              convert(reply->value, *owner)),
-                    nullptr);
+      inline_unit::enqueue(dest, caf::make_mailbox_element(
+                                   std::move(callee), call->mid.response_id(),
+                                   {}, convert(reply->value, *owner)));
       return;
     }
   // {'$gen_call', {From, Tag}, Request}: a gen_server:call to this actor.
@@ -70,19 +70,18 @@ void actor_process::deliver(const std::optional<etf::pid>& from,
       auto mid = owner->next_request_id();
       auto request = convert(call->request, *owner);
       proxy->expect_response(mid, std::move(*call));
-      dest->enqueue(caf::make_mailbox_element(std::move(ptr), mid, {},
-                                              std::move(request)),
-                    nullptr);
+      inline_unit::enqueue(dest,
+                           caf::make_mailbox_element(std::move(ptr), mid, {},
+                                                     std::move(request)));
       return;
     }
   }
   caf::strong_actor_ptr sender;
   if (from)
     sender = caf::actor_cast<caf::strong_actor_ptr>(owner->actor_of(*from));
-  dest->enqueue(caf::make_mailbox_element(std::move(sender),
-                                          caf::make_message_id(), {},
-                                          convert(msg, *owner)),
-                nullptr);
+  inline_unit::enqueue(
+    dest, caf::make_mailbox_element(std::move(sender), caf::make_message_id(),
+                                    {}, convert(msg, *owner)));
 }
 
 void actor_process::exit_signal(const etf::pid& from, const etf::term& reason,

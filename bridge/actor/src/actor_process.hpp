@@ -10,9 +10,10 @@
 namespace cafe::actor {
 
 /// Binds a pid to a CAF actor: what the node delivers to the pid is
-/// converted and enqueued into the actor's mailbox. Holds the actor: an
-/// actor Erlang can reach by pid is never unreachable, so it lives until it
-/// quits, like an Erlang process (or until the bridge goes).
+/// converted and enqueued into the actor's mailbox; an actor that was idle
+/// then runs at once on the delivering thread (see inline_unit). Holds the
+/// actor: an actor Erlang can reach by pid is never unreachable, so it
+/// lives until it quits, like an Erlang process (or until the bridge goes).
 class actor_process : public node::local_process {
 public:
   actor_process(caf::strong_actor_ptr actor, etf::pid self,

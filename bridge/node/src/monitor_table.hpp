@@ -54,6 +54,11 @@ public:
   /// A monitor a local process holds on a remote one.
   void add_outgoing(const etf::reference& ref, outgoing_monitor out);
 
+  /// Whether a monitor `ref` on a local process exists.
+  bool holds_incoming(const etf::reference& ref) const {
+    return incoming_.contains(ref);
+  }
+
   /// A monitor a remote process holds on a local one.
   void add_incoming(const etf::reference& ref, incoming_monitor in);
 

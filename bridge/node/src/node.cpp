@@ -90,12 +90,16 @@ node::~node() {
 
 void node::stop() {
   std::vector<std::shared_ptr<connection::dist_connection>> conns;
+  // Let go of the spawn server after the lock: it may own what owns us.
+  spawn_server spawns;
   {
     std::lock_guard guard{impl_->mtx};
     if (impl_->stopped)
       return;
     impl_->stopped = true;
     conns = impl_->peers.connections();
+    spawns = std::move(impl_->spawns);
+    impl_->spawns = nullptr;
   }
   if (impl_->listener)
     impl_->listener->stop();
@@ -185,6 +189,21 @@ size_t node::process_count() const {
   return impl_->processes.size();
 }
 
+std::vector<etf::pid> node::processes() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->processes.pids();
+}
+
+std::vector<etf::atom> node::registered() const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->processes.names();
+}
+
+bool node::alive(const etf::pid& pid) const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->processes.contains(pid);
+}
+
 send_status node::send(const etf::pid& from, const etf::pid& to,
                        const etf::term& msg, bool force) {
   if (impl_->is_local(to)) {
@@ -242,6 +261,32 @@ void node::monitor(const etf::pid& from, const etf::term& to, etf::atom to_node,
 
 void node::demonitor(const etf::pid& from, const etf::reference& ref) {
   impl_->demonitor(from, ref);
+}
+
+void node::serve_spawns(spawn_server fn) {
+  std::lock_guard guard{impl_->mtx};
+  impl_->spawns = std::move(fn);
+}
+
+void node::spawned(const incoming_spawn& req, const etf::pid& pid) {
+  impl_->spawned(req, pid);
+}
+
+void node::refuse_spawn(const incoming_spawn& req, etf::atom reason) {
+  impl_->refuse_spawn(req, reason);
+}
+
+bool node::monitored(const etf::reference& ref) const {
+  std::lock_guard guard{impl_->mtx};
+  return impl_->monitors.holds_incoming(ref);
+}
+
+etf::reference node::spawn_request(const etf::pid& from, etf::atom to_node,
+                                   etf::atom module, etf::atom function,
+                                   etf::list args, spawn_options opts,
+                                   const etf::pid& group_leader) {
+  return impl_->spawn_request(from, to_node, module, function, std::move(args),
+                              opts, group_leader, make_ref());
 }
 
 void node::exit(const etf::pid& from, const etf::pid& to,

@@ -9,10 +9,12 @@
 #include "cafe/connection/listener.hpp"
 #include "cafe/node/node.hpp"
 #include "cafe/node/registrar.hpp"
+#include "cafe/node/spawn.hpp"
 #include "link_table.hpp"
 #include "monitor_table.hpp"
 #include "peer_table.hpp"
 #include "process_table.hpp"
+#include "spawn_table.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -65,6 +67,9 @@ struct node::impl : connection::owner,
   peer_table peers;
   link_table links;
   monitor_table monitors;
+  spawn_table pending_spawns;
+  /// Serves peers' spawn requests; none: they get `notsup`.
+  spawn_server spawns;
   bool stopped = false;
 
   // -- sending (sending.cpp) --------------------------------------------------
@@ -133,6 +138,22 @@ struct node::impl : connection::owner,
                       const etf::term& reason);
   void send_monitor_exit(const etf::term& who, const etf::pid& to,
                          const etf::reference& ref, const etf::term& reason);
+
+  // -- remote spawn (spawning.cpp) -------------------------------------------
+
+  void on_spawn_request(const distribution::spawn_request& x,
+                        const etf::term& payload);
+  void spawned(const incoming_spawn& req, const etf::pid& pid);
+  void refuse_spawn(const incoming_spawn& req, etf::atom reason);
+  etf::reference
+  spawn_request(const etf::pid& from, etf::atom to_node, etf::atom module,
+                etf::atom function, etf::list args, spawn_options opts,
+                const etf::pid& group_leader, const etf::reference& req_id);
+  /// A SPAWN_REPLY for a local requester (from a peer or this node).
+  void on_spawn_reply(const etf::reference& req_id, const etf::pid& to,
+                      distribution::spawn_flags flags, const etf::term& result);
+  /// Requests to `peer` still waiting end with `noconnection`.
+  void fail_pending_spawns(etf::atom peer);
 
   // -- connection::owner (node.cpp) -------------------------------------------
 

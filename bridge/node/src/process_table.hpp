@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace cafe::node {
 
@@ -59,6 +60,22 @@ public:
 
   size_t size() const noexcept {
     return procs_.size();
+  }
+
+  std::vector<etf::pid> pids() const {
+    std::vector<etf::pid> result;
+    result.reserve(procs_.size());
+    for (auto& [pid, proc] : procs_)
+      result.push_back(pid);
+    return result;
+  }
+
+  std::vector<etf::atom> names() const {
+    std::vector<etf::atom> result;
+    result.reserve(names_.size());
+    for (auto& [name, pid] : names_)
+      result.push_back(name);
+    return result;
   }
 
 private:

@@ -51,15 +51,11 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
       cafe::logger().debug("node: message from {} to unknown name {}",
                            etf::to_string(etf::term{from}), name.text());
   };
-  // Remote spawn (erpc) is not offered yet: answer like a node that cannot
-  // start the function, so the caller is not left waiting.
-  auto refuse_spawn = [this](const etf::reference& req_id,
-                             const etf::pid& from) {
-    distribution::spawn_reply reply;
-    reply.req_id = req_id;
-    reply.to = from;
-    reply.result = etf::atom{"notsup"};
-    send_control(from.node, reply, nullptr, true);
+  auto spawn_reply = [this](const etf::reference& req_id, const etf::pid& to,
+                            distribution::spawn_flags flags,
+                            const distribution::pid_or_name& result) {
+    auto as_term = std::visit([](auto& x) { return etf::term{x}; }, result);
+    on_spawn_reply(req_id, to, flags, as_term);
   };
   auto& payload = payload_of(msg);
   std::visit(
@@ -114,12 +110,19 @@ void node::impl::handle(const std::shared_ptr<connection::dist_connection>&,
       [&](distribution::payload_monitor_p_exit& x) {
         on_monitor_exit(x.from, x.to, x.ref, payload);
       },
-      [&](distribution::spawn_request& x) { refuse_spawn(x.req_id, x.from); },
+      [&](distribution::spawn_request& x) { on_spawn_request(x, payload); },
       [&](distribution::spawn_request_tt& x) {
-        refuse_spawn(x.req_id, x.from);
+        // The trace token is opaque to cafe.
+        distribution::spawn_request plain{x.req_id, x.from, x.group_leader,
+                                          x.mfa, x.opts};
+        on_spawn_request(plain, payload);
       },
-      [&](distribution::spawn_reply&) {},
-      [&](distribution::spawn_reply_tt&) {},
+      [&](distribution::spawn_reply& x) {
+        spawn_reply(x.req_id, x.to, x.flags, x.result);
+      },
+      [&](distribution::spawn_reply_tt& x) {
+        spawn_reply(x.req_id, x.to, x.flags, x.result);
+      },
       [&](distribution::group_leader&) {},
       [&](distribution::node_link&) {},
     },

@@ -312,6 +312,7 @@ void node::impl::node_down(etf::atom peer) {
     proc->exit_signal(other, noconnection(), true);
   for (auto& [proc, ref, who] : downs)
     proc->down(ref, who, noconnection());
+  fail_pending_spawns(peer);
 }
 
 } // namespace cafe::node

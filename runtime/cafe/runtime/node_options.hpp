@@ -58,6 +58,15 @@ struct node_options {
   /// hardware threads when the option is absent.
   size_t threads = 0;
 
+  /// `--io-spin`: how long an io thread that ran out of work keeps polling
+  /// (yielding the CPU in between) before it sleeps in epoll, as BEAM
+  /// schedulers spin before they sleep. A message arriving meanwhile costs
+  /// no thread wake-up (~50 us on a VM). Only work restarts it: an idle
+  /// node sleeps. Spinning runs one io thread (Asio would hand the sockets
+  /// to a second one asleep in epoll); zero: no spinning, up to two io
+  /// threads.
+  std::chrono::microseconds io_spin{50};
+
   /// `--config`: the INI file the other values were read from, if any.
   std::string config_file;
 };

@@ -5,6 +5,7 @@
 #include "cafe/expected.hpp"
 #include "cafe/node/config.hpp"
 #include "cafe/node/local_process.hpp"
+#include "cafe/node/spawn.hpp"
 
 #include <chrono>
 #include <functional>
@@ -94,6 +95,15 @@ public:
   /// Local processes alive right now (net_kernel included).
   size_t process_count() const;
 
+  /// Their pids (erlang:processes/0).
+  std::vector<etf::pid> processes() const;
+
+  /// The registered names (erlang:registered/0).
+  std::vector<etf::atom> registered() const;
+
+  /// Whether the local `pid` is alive (erlang:is_process_alive/1).
+  bool alive(const etf::pid& pid) const;
+
   // -- messages and signals ---------------------------------------------------
 
   /// Sends `msg` from the local `from` to the process `to` (any node).
@@ -134,6 +144,36 @@ public:
 
   /// erlang:exit(To, Reason) from the local `from`.
   void exit(const etf::pid& from, const etf::pid& to, const etf::term& reason);
+
+  // -- remote spawn -----------------------------------------------------------
+
+  /// Serves peers' SPAWN_REQUESTs (and this node's own) with `fn` from now
+  /// on; until then every request gets `notsup`.
+  void serve_spawns(spawn_server fn);
+
+  /// Answers `req` with the new process `pid`, already bound (add_process,
+  /// or through the bridge): sets up the link and monitor the caller asked
+  /// for, then sends the SPAWN_REPLY. Start the process only afterwards, so
+  /// nothing it does reaches the caller before the reply.
+  void spawned(const incoming_spawn& req, const etf::pid& pid);
+
+  /// Answers `req` with an error (`badopt`, `system_limit`, ...).
+  void refuse_spawn(const incoming_spawn& req, etf::atom reason);
+
+  /// Whether the monitor `ref` on a local process is still held: a caller
+  /// that demonitored, or whose node went down, no longer waits.
+  bool monitored(const etf::reference& ref) const;
+
+  /// erlang:spawn_request(Node, M, F, Args, Opts) for the local `from`.
+  /// The reply reaches `from` as the message `{spawn_reply, ReqId, ok,
+  /// Pid}` or `{spawn_reply, ReqId, error, Reason}` (`noconnection` when
+  /// `to_node` cannot be reached, `notsup` when it serves no spawns); with
+  /// `monitor`, a DOWN with the reference ReqId follows when the process
+  /// ends. Returns ReqId.
+  etf::reference spawn_request(const etf::pid& from, etf::atom to_node,
+                               etf::atom module, etf::atom function,
+                               etf::list args, spawn_options opts,
+                               const etf::pid& group_leader);
 
   // -- connections ------------------------------------------------------------
 
