@@ -163,8 +163,8 @@ struct server::state : std::enable_shared_from_this<server::state> {
 
   /// Runs `c` and hands its outcome to `done`.
   void run(call c, responder done) {
-    // Weak: a finished actor's functor may outlive it, and the table's
-    // functions may hold the bridge and actors (no cycle through CAF).
+    // Weak: a job still queued when the server goes finds the table gone
+    // and does nothing (the table's functions may hold the bridge).
     std::weak_ptr<const exports> weak_table = table;
     auto how = where(c);
     run_as(how, [weak_table, c = std::move(c), done = std::move(done)] {
