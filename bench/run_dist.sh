@@ -13,7 +13,7 @@
 #         and round trips (issue #3)
 #   caf   the CAF-actor path (issue #9): gen_server:call from a BEAM node
 #         into a BEAM gen_server and into cafe-node's `counter` actor, one
-#         caller and CAF_BENCH_DIST_CALLERS callers; echo round trips into a
+#         caller and CAFE_BENCH_DIST_CALLERS callers; echo round trips into a
 #         BEAM process, a cafe node process and cafe-node's `echo` actor;
 #         the idle CPU of each callee after the calls
 #
@@ -151,7 +151,7 @@ start_node() {
 wait_ready() {
   local _ pattern=${3:-^READY}
   for _ in $(seq 1 $((ready_timeout * 20))); do
-    grep -q "$pattern" "$2" && return 0
+    grep -qs "$pattern" "$2" && return 0
     kill -0 "$1" 2>/dev/null || break
     sleep 0.05
   done
@@ -293,7 +293,7 @@ call() {
     tx_pid=$last_pid
     if ((linger > 0)); then
       for _ in $(seq 1 $((test_timeout * 20))); do
-        grep -q '^RESULT' "$work/$tx_name.log" && break
+        grep -qs '^RESULT' "$work/$tx_name.log" && break
         kill -0 "$tx_pid" 2>/dev/null || break
         sleep 0.05
       done
