@@ -38,12 +38,21 @@ caf::behavior worker(caf::event_based_actor* self,
 
 void add_demo_exports(rpc::exports& table, caf::actor_system& sys,
                       std::shared_ptr<actor::bridge> br) {
-  table.add("cafe_demo", "add", [](int64_t a, int64_t b) { return a + b; })
-    .add("cafe_demo", "echo", [](etf::term x) { return x; })
-    .add("cafe_demo", "fail",
-         [](etf::term reason) -> etf::term {
-           rpc::raise_error(std::move(reason));
-         })
+  // Functions that never block run on the io thread that got the call.
+  using rpc::execution;
+  table
+    .add(
+      "cafe_demo", "add", [](int64_t a, int64_t b) { return a + b; },
+      execution::caller_thread)
+    .add(
+      "cafe_demo", "echo", [](etf::term x) { return x; },
+      execution::caller_thread)
+    .add(
+      "cafe_demo", "fail",
+      [](etf::term reason) -> etf::term {
+        rpc::raise_error(std::move(reason));
+      },
+      execution::caller_thread)
     .add_async("cafe_demo", "slow", 1,
                [&sys](const rpc::call& c, rpc::responder done) {
                  auto ms = actor::from_term<int64_t>(c.args[0]);
