@@ -113,7 +113,9 @@ std::string stricter_kind(std::span<const uint8_t> input,
       return code;
     return {};
   }
-  if (code == "unknown_tag" && err.offset < input.size()
+  // As a term of its own (unknown_tag) or where an atom must be, e.g. the
+  // node of a pid or reference (bad_atom; seed 2768119775).
+  if ((code == "unknown_tag" || code == "bad_atom") && err.offset < input.size()
       && (input[err.offset] == 'I' || input[err.offset] == 'K'))
     return "unknown_tag at ATOM_INTERNAL_REF";
   // PORT_EXT 'f', NEW_PORT_EXT 'Y', V4_PORT_EXT 'x' in the input, and the
