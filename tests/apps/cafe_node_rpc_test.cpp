@@ -18,21 +18,6 @@ using namespace cafe::test;
 
 namespace {
 
-/// Reads `child`'s stdout until it holds `marker`; all of it so far.
-std::string read_until(child_process& child, std::string_view marker,
-                       std::chrono::milliseconds limit) {
-  std::string out;
-  auto deadline = clock::now() + limit;
-  while (out.find(marker) == std::string::npos) {
-    uint8_t buf[512];
-    auto n = child.read_some(buf, sizeof(buf), deadline);
-    if (n == 0)
-      break;
-    out.append(reinterpret_cast<const char*>(buf), n);
-  }
-  return out;
-}
-
 class cafe_node_rpc : public interop_fixture {
 protected:
   void SetUp() override {

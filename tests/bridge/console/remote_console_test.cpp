@@ -26,18 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Waits up to `limit` for `pred`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  auto deadline = clock::now() + limit;
-  while (!pred()) {
-    if (clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 /// One step of a terminal dialog.
 struct step {
   std::string send;
@@ -203,7 +191,7 @@ TEST_F(remote_console, erl_remsh_evaluates_binds_completes_and_quits) {
       {"q\n", "", true},
     });
   EXPECT_NE(out.find("DIALOG OK"), std::string::npos) << out;
-  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }))
+  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }, 10s))
     << console_->sessions() << " sessions left";
   // q() leaves the node running.
   EXPECT_EQ(halts_, 0);
@@ -217,7 +205,7 @@ TEST_F(remote_console, leaving_erl_with_ctrl_g_ends_the_session_only) {
                                        {"q\n", "", true},
                                      });
   EXPECT_NE(out.find("DIALOG OK"), std::string::npos) << out;
-  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }))
+  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }, 10s))
     << console_->sessions() << " sessions left";
   EXPECT_EQ(halts_, 0);
   // The node still serves a new console.
@@ -248,7 +236,7 @@ TEST_F(remote_console, iex_remsh_opens_an_iex_prompt) {
       {"q\n", "", true},
     });
   EXPECT_NE(out.find("DIALOG OK"), std::string::npos) << out;
-  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }))
+  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }, 10s))
     << console_->sessions() << " sessions left";
   EXPECT_EQ(halts_, 0);
 }

@@ -304,4 +304,18 @@ run_result run(const spawn_options& opts, std::chrono::milliseconds timeout) {
   return result;
 }
 
+std::string read_until(child_process& child, std::string_view marker,
+                       std::chrono::milliseconds limit) {
+  std::string out;
+  auto deadline = clock::now() + limit;
+  while (out.find(marker) == std::string::npos) {
+    uint8_t buf[512];
+    auto n = child.read_some(buf, sizeof(buf), deadline);
+    if (n == 0)
+      break;
+    out.append(reinterpret_cast<const char*>(buf), n);
+  }
+  return out;
+}
+
 } // namespace cafe::test

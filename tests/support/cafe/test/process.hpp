@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -93,6 +94,11 @@ struct run_result {
   bool ok() const noexcept;
   std::string describe() const;
 };
+
+/// Reads `child`'s stdout until it holds `marker` or `limit` passes; all
+/// of it so far.
+std::string read_until(child_process& child, std::string_view marker,
+                       std::chrono::milliseconds limit);
 
 /// Runs a program to completion with stdin from /dev/null, collecting its
 /// output; kills it when it takes longer than `timeout`.
