@@ -4,6 +4,7 @@
 // bridge makes it an Erlang process. Copy one to start your own.
 
 #include "cafe/actor/bridge.hpp"
+#include "cafe/groups/topics.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <memory>
@@ -23,9 +24,19 @@ caf::behavior echo(caf::event_based_actor* self,
 /// and `C ! {Pid, get}` -> `Pid ! {value, N}` for plain messages.
 caf::behavior counter(caf::stateful_actor<int64_t>* self);
 
+/// The pubsub topic kv publishes its changes on: `{kv_put, Key, Value}`
+/// and `{kv_delete, Key}`.
+inline constexpr const char* kv_topic = "kv";
+
+/// The topic kv takes commands from: `{put, K, V}` and `{delete, K}`.
+inline constexpr const char* kv_commands_topic = "kv:commands";
+
 /// A key-value store over any terms (raw delivery, gen_server calls):
 ///   {put, K, V} -> ok      {get, K} -> {ok, V} | not_found
 ///   {delete, K} -> ok      keys     -> [K]
-caf::behavior kv_store(caf::event_based_actor* self);
+/// With `topics`, it publishes each change on `kv_topic` and applies the
+/// commands broadcast on `kv_commands_topic`.
+caf::behavior kv_store(caf::event_based_actor* self,
+                       std::shared_ptr<groups::topics> topics);
 
 } // namespace cafe::apps

@@ -4,8 +4,13 @@
 //   echo      {Pid, Term} -> Pid ! {EchoPid, Term}
 //   counter   gen_server:call({counter, N}, incr | get | {add, K} | reset)
 //   kv        gen_server:call({kv, N}, {put, K, V} | {get, K} | {delete, K}
-//             | keys)
+//             | keys); publishes {kv_put, K, V} / {kv_delete, K} on the
+//             pubsub topic "kv" and applies {put, K, V} / {delete, K}
+//             broadcast on "kv:commands"
 //
+// each a member of the pg group of its name (scope `pg`), a Phoenix.PubSub
+// (--pubsub NAME, --pubsub-pool-size N) shared with Elixir nodes running
+// one of the same name and pool size,
 // and exports the functions of `cafe_demo` (demo_exports.hpp) and the
 // built-in parts of erlang/net_adm/init, served to rpc, erpc and erl_call,
 // with a remote console for `erl -remsh` / `iex --remsh`.
@@ -18,8 +23,13 @@
 
 #include "cafe/actor/bridge.hpp"
 #include "cafe/console/console.hpp"
+#include "cafe/groups/pg_exports.hpp"
+#include "cafe/groups/process_groups.hpp"
+#include "cafe/groups/topics.hpp"
 #include "cafe/log.hpp"
 #include "cafe/node/node.hpp"
+#include "cafe/pg/scopes.hpp"
+#include "cafe/pubsub/pubsub.hpp"
 #include "cafe/rpc/builtins.hpp"
 #include "cafe/rpc/exports.hpp"
 #include "cafe/rpc/server.hpp"
@@ -31,6 +41,7 @@
 #include "example_actors.hpp"
 
 #include <atomic>
+#include <boost/program_options.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <iostream>
@@ -55,7 +66,17 @@ caf::behavior node_logger(caf::event_based_actor*) {
 } // namespace
 
 int main(int argc, char** argv) {
-  auto opts = runtime::parse_node_options(argc, argv);
+  namespace po = boost::program_options;
+  pubsub::config pubsub_cfg;
+  po::options_description extra{"cafe-node"};
+  extra.add_options()(
+    "pubsub", po::value(&pubsub_cfg.name)->value_name("NAME"),
+    "the Phoenix.PubSub to share with Elixir nodes (default Cafe.PubSub, "
+    "the Elixir name without Elixir.)")(
+    "pubsub-pool-size", po::value(&pubsub_cfg.pool_size)->value_name("N"),
+    "its pool_size, the same on every node (default 1)");
+  po::variables_map values;
+  auto opts = runtime::parse_node_options(argc, argv, extra, values);
   if (!opts)
     return runtime::report(opts.error(), argv[0]);
   if (opts->name.empty())
@@ -72,13 +93,38 @@ int main(int argc, char** argv) {
   // before the actor system.
   auto br = std::make_shared<actor::bridge>(sys.actors(), nd);
   auto& actors = sys.actors();
+  // pg's default scope, as `erl -kernel start_pg true` runs it, and the
+  // scope Phoenix.PubSub uses.
+  auto scopes = std::make_shared<pg::scopes>(nd);
+  auto pg_scope = scopes->start("pg"_atom);
+  auto pubsub_scope = scopes->start(pubsub::scope_name());
+  if (!pg_scope || !pubsub_scope) {
+    std::cerr << argv[0] << ": "
+              << (pg_scope ? pubsub_scope.error() : pg_scope.error()) << '\n';
+    return 1;
+  }
+  auto ps = pubsub::pubsub::start(nd, *pubsub_scope, pubsub_cfg);
+  if (!ps) {
+    std::cerr << argv[0] << ": " << ps.error() << '\n';
+    return 1;
+  }
+  auto topics = std::make_shared<groups::topics>(br, *ps);
   auto echo = actors.spawn(apps::echo, br);
   auto counter = actors.spawn(apps::counter);
-  auto kv = actors.spawn(apps::kv_store);
+  // kv receives raw terms: bound before it subscribes, which gives it its
+  // pid.
+  auto kv = actors.spawn([topics, br](caf::event_based_actor* self) {
+    br->bind(caf::actor_cast<caf::actor>(self), actor::delivery::raw);
+    return apps::kv_store(self, topics);
+  });
   auto logger = actors.spawn(node_logger);
   br->register_name("echo"_atom, echo, actor::delivery::raw);
   br->register_name("counter"_atom, counter);
   br->register_name("kv"_atom, kv, actor::delivery::raw);
+  groups::process_groups groups{br, *pg_scope};
+  groups.join("echo"_atom, echo);
+  groups.join("counter"_atom, counter);
+  groups.join("kv"_atom, kv);
   br->monitor_nodes(logger);
   for (auto& a : {echo, counter, kv, logger})
     sys.keep_alive_until_shutdown(a);
@@ -90,6 +136,7 @@ int main(int argc, char** argv) {
     sys.shutdown();
   });
   apps::add_demo_exports(*table, actors, br);
+  groups::add_pg_exports(*table, scopes);
   // `erl -remsh`, `iex --remsh` and `erl_call -e` evaluate here.
   auto console = console::add_console(*table, nd);
   auto server = std::make_unique<rpc::server>(actors, br, table);
@@ -98,6 +145,11 @@ int main(int argc, char** argv) {
             << "); try from erl: net_adm:ping('" << nd->name().text() << "').\n"
             << std::flush;
   sys.on_shutdown([nd] { nd->stop(); });
+  // Before the node: peers see the workers and scopes end.
+  sys.on_shutdown([ps = *ps, scopes] {
+    ps->stop();
+    scopes->stop();
+  });
   // Runs first (last registered): no new calls once the shutdown begins.
   sys.on_shutdown([&server, &console] {
     server.reset();
