@@ -157,6 +157,10 @@ erl_node::erl_node(const std::filesystem::path& dir, erl_options opts) {
   }
   so.args.insert(so.args.end(), opts.extra_args.begin(), opts.extra_args.end());
   so.args.insert(so.args.end(), {"-s", "cafe_peer", "main"});
+  if (!opts.command.empty()) {
+    so.program = require_tool(opts.command.front());
+    so.args.assign(opts.command.begin() + 1, opts.command.end());
+  }
   so.env = {{"ERL_EPMD_PORT", std::to_string(opts.epmd_port)},
             {"ERL_CRASH_DUMP_SECONDS", "0"}};
   so.pipe_stdin = true;

@@ -63,6 +63,12 @@ struct erl_options {
   /// net_ticktime; 0 keeps erl's default (60 s).
   std::chrono::seconds ticktime{0};
   std::vector<std::string> extra_args;
+  /// Runs this program and arguments instead of erl with cafe_peer: a peer
+  /// that speaks cafe_peer's line protocol (e.g. the Elixir node of
+  /// tests/support/phoenix_pubsub/peer.exs). The name, cookie and EPMD
+  /// port are the caller's to pass in it; the environment is set as for
+  /// erl.
+  std::vector<std::string> command;
 };
 
 /// A real `erl -name alive@127.0.0.1` node running cafe_peer:main/0: each
