@@ -389,3 +389,56 @@ TEST(expand, completes_modules_and_functions) {
   EXPECT_EQ(etf::to_string(console::expand(h.table, etf::make_list(-1))),
             "{no,[],[]}");
 }
+
+// Tab completion under `iex --remsh` answers as IEx 1.14's
+// IEx.Autocomplete.expand/2 does for loaded Erlang modules (the shapes were
+// taken from a real IEx 1.14 on OTP 25), and reads the console's Erlang
+// syntax as edlin does, in IEx's shape.
+TEST(expand, answers_iex_in_its_shape) {
+  fake_host h;
+  h.table.add_raw("cafe_demo", "add_all", 1,
+                  [](const rpc::call&) { return etf::term{}; });
+  h.table.add_raw("cafe_other", "ping", 0,
+                  [](const rpc::call&) { return etf::term{}; });
+  auto expand = [&](std::string_view text) {
+    std::vector<etf::term> xs;
+    for (auto i = text.rbegin(); i != text.rend(); ++i)
+      xs.emplace_back(int64_t{static_cast<unsigned char>(*i)});
+    return etf::to_string(
+      console::iex_expand(h.table, etf::list{std::move(xs)}));
+  };
+  // IEx's spelling: modules after ':', functions after ':mod.'.
+  EXPECT_EQ(expand(":cafe_d"), "{yes,\"emo\",[]}");
+  EXPECT_EQ(expand(":cafe_demo"), "{yes,\".\",[]}");
+  EXPECT_EQ(expand(":caf"), "{yes,\"e_\",[]}");
+  EXPECT_EQ(expand(":cafe_"), "{yes,[],[\"cafe_demo\",\"cafe_other\"]}");
+  EXPECT_EQ(expand(":cafe_demo."),
+            "{yes,[],[\"add/2\",\"add_all/1\",\"echo/1\",\"fail/0\","
+            "\"later/1\",\"whoami/0\"]}");
+  EXPECT_EQ(expand(":cafe_demo.a"), "{yes,\"dd\",[]}");
+  EXPECT_EQ(expand(":cafe_demo.add"), "{yes,[],[\"add/2\",\"add_all/1\"]}");
+  EXPECT_EQ(expand(":cafe_demo.e"), "{yes,\"cho\",[]}");
+  EXPECT_EQ(expand(":cafe_demo.echo"), "{yes,[],[\"echo/1\"]}");
+  EXPECT_EQ(expand("x = :cafe_other.p"), "{yes,\"ing\",[]}");
+  EXPECT_EQ(expand("(:cafe_demo.wh"), "{yes,\"oami\",[]}");
+  EXPECT_EQ(expand(":cafe_demo.x"), "{no,[],[]}");
+  EXPECT_EQ(expand(":nothing."), "{no,[],[]}");
+  EXPECT_EQ(expand(":zz"), "{no,[],[]}");
+  // The Erlang syntax the console evaluates: edlin's additions, IEx's
+  // entries.
+  EXPECT_EQ(expand("cafe_d"), "{yes,\"emo:\",[]}");
+  EXPECT_EQ(expand("cafe_"), "{yes,[],[\"cafe_demo\",\"cafe_other\"]}");
+  EXPECT_EQ(expand("cafe_demo:"),
+            "{yes,[],[\"add/2\",\"add_all/1\",\"echo/1\",\"fail/0\","
+            "\"later/1\",\"whoami/0\"]}");
+  EXPECT_EQ(expand("cafe_demo:e"), "{yes,\"cho(\",[]}");
+  EXPECT_EQ(expand("X = cafe_other:p"), "{yes,\"ing()\",[]}");
+  EXPECT_EQ(expand("cafe_demo :  wh"), "{yes,\"oami()\",[]}");
+  EXPECT_EQ(expand("zz"), "{no,[],[]}");
+  EXPECT_EQ(expand(""), "{no,[],[]}");
+  // Not a charlist: an answer all the same.
+  EXPECT_EQ(etf::to_string(console::iex_expand(h.table, etf::atom{"x"})),
+            "{no,[],[]}");
+  EXPECT_EQ(etf::to_string(console::iex_expand(h.table, etf::make_list(-1))),
+            "{no,[],[]}");
+}

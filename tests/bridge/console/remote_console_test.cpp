@@ -1,5 +1,6 @@
 // The remote console against real peers: `erl -remsh` and `iex --remsh`
-// driven through a pseudo-terminal (pty_dialog.py), and `erl_call -e`. The
+// driven through a pseudo-terminal (pty_dialog.py), tab completion from the
+// export table under both, and `erl_call -e`. The
 // cafe node runs in the test process with the rpc server and the console
 // on top; every node has a long name on 127.0.0.1 and a private EPMD port.
 // erl, iex, erl_call and python3 must be installed: fails, never skips.
@@ -231,6 +232,38 @@ TEST_F(remote_console, iex_remsh_opens_an_iex_prompt) {
       {"cafe_demo:nope().\n",
        literally("** exception error: undefined function cafe_demo:nope/0")},
       {"Z = 1, {Z, Z}.\n", literally("{1,1}")},
+      {"q().\n", "Shell process terminated!"},
+      {"\x07", "-->"},
+      {"q\n", "", true},
+    });
+  EXPECT_NE(out.find("DIALOG OK"), std::string::npos) << out;
+  EXPECT_TRUE(eventually([&] { return console_->sessions() == 0; }, 10s))
+    << console_->sessions() << " sessions left";
+  EXPECT_EQ(halts_, 0);
+}
+
+TEST_F(remote_console, iex_remsh_completes_from_the_export_table) {
+  // IEx.CLI leaves the group's expansion local: without the session's
+  // expand fun, `cafe_de` would find nothing on the iex node and beep.
+  auto iex = require_tool("iex");
+  auto out = dialog(
+    {iex.string(), "--name", "me@127.0.0.1", "--cookie", cookie_, "--erl",
+     "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}", "--remsh",
+     std::string{node_->name().text()}},
+    {
+      {"", prompt(1, "iex")},
+      // The Erlang syntax the console evaluates: module, the module's
+      // functions as IEx lists them, a function.
+      {"cafe_de\t", "cafe_demo:"},
+      {"\t", "add/2 +echo/1"},
+      {"a\t", "add\\("},
+      {"40, 2).\n", "\r?\n42\r?\n" + prompt(2, "iex")},
+      // IEx's own spelling of an Erlang module: `:mod`, then `.`, then its
+      // functions (the console does not evaluate it: a syntax error).
+      {":cafe_d\t", ":cafe_demo"},
+      {"\t", literally(".")},
+      {"\t", "add/2 +echo/1"},
+      {"\n", "syntax error[^\r\n]*\r?\n" + prompt(2, "iex")},
       {"q().\n", "Shell process terminated!"},
       {"\x07", "-->"},
       {"q\n", "", true},

@@ -1,11 +1,14 @@
 // rpc::server against real erl nodes: erpc and rpc outcomes exactly as a
-// BEAM node produces them, remote spawn of functions, actors, unknown
-// functions and funs, rex for erl_call-style callers, and the built-ins.
+// BEAM node produces them, calls dropped when their caller has gone
+// (demonitor, noconnection) before they started, remote spawn of
+// functions, actors, unknown functions and funs, rex for erl_call-style
+// callers, and the built-ins.
 
 #include "cafe/actor/bridge.hpp"
 #include "cafe/actor/exit_reasons.hpp"
 #include "cafe/etf/match.hpp"
 #include "cafe/etf/print.hpp"
+#include "cafe/node/mailbox.hpp"
 #include "cafe/rpc/builtins.hpp"
 #include "cafe/rpc/exports.hpp"
 #include "cafe/rpc/server.hpp"
@@ -16,10 +19,13 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <condition_variable>
 #include <future>
 #include <gtest/gtest.h>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace cafe::test {
 namespace {
@@ -123,6 +129,15 @@ protected:
              recorded.push_back(std::move(x));
              recorded_cv.notify_all();
            })
+      // Holds the CAF worker it runs on until the test releases it (at
+      // most 60 s, so a failed test cannot hang the suite).
+      .add("t", "block",
+           [this] {
+             std::unique_lock guard{mtx};
+             ++blocking;
+             blocking_cv.notify_all();
+             blocking_cv.wait_for(guard, 60s, [this] { return unblocked; });
+           })
       .add_spawnable(
         "t", "pinger",
         [br = br](caf::event_based_actor* self) { return pinger(self, br); },
@@ -133,6 +148,11 @@ protected:
   }
 
   void TearDown() override {
+    {
+      std::lock_guard guard{mtx};
+      unblocked = true;
+    }
+    blocking_cv.notify_all();
     server.reset();
     {
       std::lock_guard guard{mtx};
@@ -180,6 +200,10 @@ protected:
   std::vector<int> halts;
   std::vector<rpc::responder> held;
   std::vector<etf::term> recorded;
+  /// t:block/0 calls running, and whether they may return.
+  int blocking = 0;
+  bool unblocked = false;
+  std::condition_variable blocking_cv;
 };
 
 // erpc:call's view of each outcome: the value, or the exception erpc
@@ -279,6 +303,160 @@ TEST_F(rpc_server, a_held_call_times_out_while_other_calls_keep_flowing) {
   EXPECT_EQ(on_erl("{erpc:call(" + node
                    + ", t, add, [1, 1]), process_info(self(), messages)}"),
             "{2,{messages,[]}}");
+}
+
+// -- a call whose caller has gone is dropped ----------------------------------
+
+/// One CAF worker: while t:block/0 holds it, every call for the scheduler
+/// that arrives is queued and none starts, so a test can make a caller give
+/// up between "queued" and "started", and know it did.
+class rpc_server_one_worker : public rpc_server {
+protected:
+  rpc_server_one_worker() {
+    cfg_.set("scheduler.max-threads", 1);
+  }
+
+  /// Makes erl call t:block/0, and waits until it holds the only worker.
+  bool occupy_worker() {
+    on_erl("spawn(fun() -> erpc:call(" + node + ", t, block, [], 60000) end)");
+    std::unique_lock guard{mtx};
+    return blocking_cv.wait_for(guard, 10s, [this] { return blocking == 1; });
+  }
+
+  /// Whether t:block/0 still holds the worker.
+  bool worker_held() {
+    std::lock_guard guard{mtx};
+    return blocking == 1 && !unblocked;
+  }
+
+  void release_worker() {
+    {
+      std::lock_guard guard{mtx};
+      unblocked = true;
+    }
+    blocking_cv.notify_all();
+  }
+
+  /// The process that appears on the cafe node beyond `before` within 10 s
+  /// (the task of a call that has arrived), if exactly one does.
+  std::optional<etf::pid> new_process(const std::vector<etf::pid>& before) {
+    std::vector<etf::pid> fresh;
+    eventually(
+      [&] {
+        fresh.clear();
+        for (auto& p : cafe->processes())
+          if (std::find(before.begin(), before.end(), p) == before.end())
+            fresh.push_back(p);
+        return !fresh.empty();
+      },
+      10s);
+    if (fresh.size() != 1)
+      return std::nullopt;
+    return fresh.front();
+  }
+
+  bool alive(const etf::pid& p) {
+    auto ps = cafe->processes();
+    return std::find(ps.begin(), ps.end(), p) != ps.end();
+  }
+
+  std::vector<etf::term> recorded_now() {
+    std::lock_guard guard{mtx};
+    return recorded;
+  }
+
+  /// Queues t:record(control) from erl behind the calls already queued,
+  /// releases the worker, and checks that the control call ran and that
+  /// `dropped` (queued earlier) has had its turn: its process ended. After
+  /// this, `recorded` shows which function bodies ran.
+  void run_control_behind(const etf::pid& dropped) {
+    auto before = cafe->processes();
+    a->post("erpc:call(" + node + ", t, record, [control], 60000)");
+    auto control = new_process(before);
+    ASSERT_TRUE(control) << "the control call never reached cafe";
+    ASSERT_TRUE(worker_held());
+    EXPECT_TRUE(recorded_now().empty()) << "a queued call started";
+    release_worker();
+    EXPECT_EQ(etf::to_string(a->result(20s)), "ok");
+    // With one worker, jobs need not run in arrival order: wait for the
+    // dropped call's turn (its task ends) before judging it.
+    EXPECT_TRUE(eventually([&] { return !alive(dropped); }, 10s))
+      << "the dropped call's task never ended";
+  }
+};
+
+TEST_F(rpc_server_one_worker, a_call_whose_caller_demonitored_is_dropped) {
+  // erpc:call gives up after 2 s while its call is queued behind t:block/0:
+  // it demonitors, then tells cafe so over the same connection, after the
+  // DEMONITOR (one connection, in order).
+  auto marker = cafe->make_mailbox("cafe_marker");
+  ASSERT_TRUE(occupy_worker());
+  auto before = cafe->processes();
+  a->post("try erpc:call(" + node
+          + ", t, record, [dropped], 2000) catch error:E -> E after "
+            "{cafe_marker, "
+          + node + "} ! given_up end");
+  auto queued = new_process(before);
+  ASSERT_TRUE(queued) << "the call never reached cafe";
+  EXPECT_TRUE(recorded_now().empty());
+  EXPECT_EQ(etf::to_string(a->result(20s)), "{erpc,timeout}");
+  auto m = marker->receive(10s);
+  ASSERT_TRUE(m) << "no marker after the timeout";
+  EXPECT_EQ(*m, etf::term{"given_up"_atom});
+  // The race happened: the caller gave up, and cafe knows it, while the
+  // call was queued and not started (the only worker is still held), and
+  // its process is alive: nothing but the monitor's absence can drop it (an
+  // abandoned spawn would have ended it with an exit signal).
+  ASSERT_TRUE(worker_held());
+  EXPECT_TRUE(recorded_now().empty());
+  ASSERT_TRUE(alive(*queued)) << "the task ended before its turn";
+  run_control_behind(*queued);
+  EXPECT_EQ(recorded_now(), std::vector<etf::term>{etf::term{"control"_atom}})
+    << "the body of a call whose caller had gone ran";
+}
+
+TEST_F(rpc_server_one_worker, a_call_whose_callers_node_went_down_is_dropped) {
+  // The caller's node is SIGKILLed while its call is queued behind
+  // t:block/0: noconnection.
+  struct downs_seen {
+    std::mutex mtx;
+    std::condition_variable cv;
+    std::vector<etf::atom> nodes;
+  };
+  auto downs = std::make_shared<downs_seen>();
+  cafe->monitor_nodes([downs](etf::atom n, bool up) {
+    if (up)
+      return;
+    std::lock_guard guard{downs->mtx};
+    downs->nodes.push_back(n);
+    downs->cv.notify_all();
+  });
+  auto b = start_erl("b");
+  auto b_name = b->name();
+  ASSERT_TRUE(occupy_worker());
+  auto before = cafe->processes();
+  b->post("erpc:call(" + node + ", t, record, [dropped], 60000)");
+  auto queued = new_process(before);
+  ASSERT_TRUE(queued) << "the call never reached cafe";
+  EXPECT_TRUE(recorded_now().empty());
+  b->kill();
+  {
+    // monitor_nodes reports a node down after its links and monitors
+    // have been dropped.
+    std::unique_lock guard{downs->mtx};
+    ASSERT_TRUE(downs->cv.wait_for(
+      guard, 10s, [&] { return contains(downs->nodes, b_name); }))
+      << "cafe never saw b go down";
+  }
+  // The race happened: cafe lost the caller while the call was queued and
+  // not started; its process is alive (erpc does not link), so only the
+  // monitor's absence can drop it.
+  ASSERT_TRUE(worker_held());
+  EXPECT_TRUE(recorded_now().empty());
+  ASSERT_TRUE(alive(*queued)) << "the task ended before its turn";
+  run_control_behind(*queued);
+  EXPECT_EQ(recorded_now(), std::vector<etf::term>{etf::term{"control"_atom}})
+    << "the body of a call whose caller had gone ran";
 }
 
 TEST_F(rpc_server, casts_run) {

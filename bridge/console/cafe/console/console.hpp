@@ -55,7 +55,10 @@ private:
 ///   which Elixir's IEx.CLI calls for `iex --remsh`: the same shell with an
 ///   `iex(node)N> ` prompt (Erlang syntax, not Elixir);
 /// - `edlin_expand:expand/1,2` for tab completion of the table's module
-///   and function names;
+///   and function names under `erl -remsh`, and
+///   `'Elixir.IEx.Autocomplete':expand/1,2` for the same under `iex
+///   --remsh` (an iex session installs IEx's remote expand fun in its group
+///   leader, as IEx does on the node it runs on: see `iex_expand`);
 /// - `erl_eval:eval_str/1` for `erl_call -e`, answering `{ok, Value}` or
 ///   `{error, String}` as OTP does.
 ///
