@@ -136,6 +136,25 @@ struct cafe::actor::term_fields<user> {
                                                 std::pair{"age", &user::age});
 };
 
+/// An Elixir struct: `%Phoenix.Socket.Broadcast{topic: ..., event: ...,
+/// payload: ...}` as Phoenix Channels broadcast it.
+struct socket_broadcast {
+  std::string topic;
+  std::string event;
+  cafe::etf::term payload;
+  friend bool operator==(const socket_broadcast&, const socket_broadcast&)
+    = default;
+};
+
+template <>
+struct cafe::actor::term_fields<socket_broadcast> {
+  static constexpr const char* struct_name = "Elixir.Phoenix.Socket.Broadcast";
+  static constexpr auto value
+    = std::make_tuple(std::pair{"topic", &socket_broadcast::topic},
+                      std::pair{"event", &socket_broadcast::event},
+                      std::pair{"payload", &socket_broadcast::payload});
+};
+
 namespace {
 
 // -- helpers ------------------------------------------------------------------
@@ -508,6 +527,27 @@ TEST(convert, term_fields_struct_is_a_map_with_atom_keys) {
                                {atom("age"), etf::term{7}},
                                {atom("name"), bin("al")}});
   EXPECT_EQ(from_term<user>(elixir), (user{"al", 7}));
+}
+
+TEST(convert, term_fields_with_a_struct_name_is_an_elixir_struct) {
+  auto payload = etf::make_map({{bin("body"), bin("hi")}});
+  auto expected = etf::make_map(
+    {{atom("__struct__"), atom("Elixir.Phoenix.Socket.Broadcast")},
+     {atom("topic"), bin("room:lobby")},
+     {atom("event"), bin("new_msg")},
+     {atom("payload"), payload}});
+  expect_round_trip(socket_broadcast{"room:lobby", "new_msg", payload},
+                    expected);
+  // Another struct, or a plain map, with the same fields is not this one.
+  auto other = etf::make_map({{atom("__struct__"), atom("Elixir.Other")},
+                              {atom("topic"), bin("t")},
+                              {atom("event"), bin("e")},
+                              {atom("payload"), payload}});
+  EXPECT_EQ(from_term<socket_broadcast>(other), std::nullopt);
+  auto plain = etf::make_map({{atom("topic"), bin("t")},
+                              {atom("event"), bin("e")},
+                              {atom("payload"), payload}});
+  EXPECT_EQ(from_term<socket_broadcast>(plain), std::nullopt);
 }
 
 TEST(convert, term_fields_struct_with_missing_or_wrong_key_is_rejected) {

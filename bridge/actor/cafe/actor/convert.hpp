@@ -28,6 +28,11 @@ namespace cafe::actor {
 ///       static constexpr auto value = std::make_tuple(
 ///         std::pair{"x", &point::x}, std::pair{"y", &point::y});
 ///     };
+///
+/// An Elixir struct is such a map with `__struct__` naming its module; add
+/// the name and the map carries it (and a map converts back only with it):
+///
+///     static constexpr const char* struct_name = "Elixir.MyApp.Point";
 template <class T>
 struct term_fields;
 
@@ -336,10 +341,21 @@ template <class T>
 struct has_term_fields<T, std::void_t<decltype(term_fields<T>::value)>>
   : std::true_type {};
 
+template <class T, class = void>
+struct has_struct_name : std::false_type {};
+
+template <class T>
+struct has_struct_name<T, std::void_t<decltype(term_fields<T>::struct_name)>>
+  : std::true_type {};
+
 template <class T>
 struct term_converter<T, std::enable_if_t<has_term_fields<T>::value>> {
   static etf::term to(const T& x) {
     etf::map result;
+    if constexpr (has_struct_name<T>::value)
+      result.entries.emplace_back(
+        etf::term{etf::atom{"__struct__"}},
+        etf::term{etf::atom{term_fields<T>::struct_name}});
     std::apply(
       [&](const auto&... fs) {
         (result.entries.emplace_back(etf::term{etf::atom{fs.first}},
@@ -353,6 +369,12 @@ struct term_converter<T, std::enable_if_t<has_term_fields<T>::value>> {
     auto m = x.get_if<etf::map>();
     if (m == nullptr)
       return std::nullopt;
+    if constexpr (has_struct_name<T>::value) {
+      auto name = m->find(etf::term{etf::atom{"__struct__"}});
+      if (name == nullptr
+          || !(*name == etf::term{etf::atom{term_fields<T>::struct_name}}))
+        return std::nullopt;
+    }
     T result{};
     bool ok = true;
     std::apply(
