@@ -23,6 +23,16 @@ namespace {
 
 const std::string pubsub_name = "Cafe.PubSub";
 
+/// `xs` as an Erlang list, in Erlang's term order.
+etf::term sorted(const std::vector<etf::atom>& xs) {
+  etf::list result;
+  for (auto x : xs)
+    result.elements.emplace_back(x);
+  std::sort(result.elements.begin(), result.elements.end(),
+            [](auto& x, auto& y) { return etf::compare(x, y) < 0; });
+  return result;
+}
+
 class pubsub_interop : public interop_fixture,
                        public ::testing::WithParamInterface<size_t> {
 protected:
@@ -110,12 +120,8 @@ protected:
 
 TEST_P(pubsub_interop, workers_are_registered_members_of_their_groups) {
   // The groups Phoenix makes for this pool size, on both sides.
-  etf::list expected;
-  for (auto group : pubsub::group_names(pubsub_name, GetParam()))
-    expected.elements.emplace_back(group);
-  std::sort(expected.elements.begin(), expected.elements.end(),
-            [](auto& x, auto& y) { return etf::compare(x, y) < 0; });
-  EXPECT_EQ(ex->eval("'Elixir.PhxPeer':groups()"), etf::term{expected});
+  EXPECT_EQ(ex->eval("'Elixir.PhxPeer':groups()"),
+            sorted(pubsub::group_names(pubsub_name, GetParam())));
   for (auto group : ps->groups()) {
     // Elixir's worker of this group is the member cafe sees on its node.
     auto remote = ex->eval("whereis(" + quoted(group) + ")");
@@ -260,6 +266,35 @@ TEST_P(pubsub_interop, ten_thousand_messages_arrive_in_order_each_way) {
     ex->eval("'Elixir.PhxPeer':check_seq(sub, cafe, " + std::to_string(n) + ")",
              60s),
     etf::make_tuple("ok"_atom, n));
+}
+
+TEST_P(pubsub_interop, pubsubs_of_other_names_stay_apart) {
+  // A second pubsub on the cafe node, in the same scope, with its own
+  // groups: what each carries stays with its own name.
+  pubsub::config cfg;
+  cfg.name = "Other.PubSub";
+  cfg.pool_size = GetParam();
+  auto other = pubsub::pubsub::start(cafe, scope, cfg);
+  ASSERT_TRUE(other) << other.error();
+  EXPECT_FALSE(pubsub::pubsub::start(cafe, scope, cfg)); // names taken
+  auto mine = cafe->make_mailbox();
+  auto theirs = cafe->make_mailbox();
+  ps->subscribe(mine->self(), "room");
+  (*other)->subscribe(theirs->self(), "room");
+  ex->eval("'Elixir.PhxPeer':start_subscriber(sub, [<<\"room\">>]), ok");
+  (*other)->broadcast("room", "other_only"_atom);
+  EXPECT_EQ(next(*theirs), etf::term{"other_only"_atom});
+  ex->eval("'Elixir.Phoenix.PubSub':broadcast(" + elixir_pubsub()
+           + ", <<\"room\">>, from_ex)");
+  EXPECT_EQ(next(*mine), etf::term{"from_ex"_atom});
+  EXPECT_EQ(ex_next("sub"), etf::term{"from_ex"_atom}); // not other_only
+  (*other)->broadcast("room", "marker"_atom);
+  EXPECT_EQ(next(*theirs), etf::term{"marker"_atom}); // not from_ex
+  (*other)->stop();
+  // Its groups are gone from Elixir's view once it stops.
+  auto only_ours = sorted(ps->groups());
+  EXPECT_TRUE(eventually(
+    [&] { return ex->eval("'Elixir.PhxPeer':groups()") == only_ours; }, 10s));
 }
 
 INSTANTIATE_TEST_SUITE_P(pool_size, pubsub_interop, ::testing::Values(1, 2),
