@@ -215,6 +215,13 @@ send_status node::send(const etf::pid& from, const etf::pid& to,
   return impl_->send_message(from, to, msg, force);
 }
 
+send_status node::send_noconnect(const etf::pid& from, const etf::pid& to,
+                                 const etf::term& msg) {
+  if (impl_->is_local(to) || to.node == impl_->name)
+    return send(from, to, msg, true);
+  return impl_->send_message(from, to, msg, true, false);
+}
+
 send_status node::send(const etf::pid& from, etf::atom name, etf::atom to_node,
                        const etf::term& msg, bool force) {
   if (to_node == impl_->name) {

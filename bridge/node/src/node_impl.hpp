@@ -81,9 +81,11 @@ struct node::impl : connection::owner,
                            const etf::term* payload, bool force = false);
 
   /// Sends a message from a local process to a remote pid, in the form
-  /// the connection negotiated (SEND_SENDER, else SEND).
+  /// the connection negotiated (SEND_SENDER, else SEND). Without
+  /// `connect`, nothing is sent (`closed`) unless the connection is up.
   send_status send_message(const etf::pid& from, const etf::pid& to,
-                           const etf::term& msg, bool force);
+                           const etf::term& msg, bool force,
+                           bool connect = true);
 
   /// Starts connecting to `peer` if nothing is under way; requires mtx.
   void connect_locked(etf::atom peer);

@@ -13,7 +13,8 @@ distribution::flags_t node::impl::flags_of(etf::atom peer) const {
 }
 
 send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
-                                     const etf::term& msg, bool force) {
+                                     const etf::term& msg, bool force,
+                                     bool connect) {
   peer_table::route route;
   {
     std::lock_guard guard{mtx};
@@ -21,9 +22,12 @@ send_status node::impl::send_message(const etf::pid& from, const etf::pid& to,
   }
   // Not up yet: queued (and connected) by send_control; SEND is what every
   // peer understands.
-  if (!route.conn)
+  if (!route.conn) {
+    if (!connect)
+      return send_status::closed;
     return send_control(to.node, distribution::send{etf::atom{}, to}, &msg,
                         force);
+  }
   // SEND_SENDER tells the receiver who sent; SEND is for old peers.
   if (route.flags & distribution::flag::send_sender)
     return route.conn->send(distribution::send_sender{from, to}, &msg, force);

@@ -158,7 +158,10 @@ void scope::carry_out(std::unique_lock<std::mutex>& guard) {
         [&](auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, send_to_pid>)
-            owner->send(self_, x.to, x.msg, true);
+            // pg sends with noconnect: only a peer's DOWN and a nodeup's
+            // discover decide when scopes sync again, never a send that
+            // would end a netsplit by itself.
+            owner->send_noconnect(self_, x.to, x.msg);
           else if constexpr (std::is_same_v<T, send_to_scope>)
             owner->send(self_, name_, x.node, x.msg, true);
           else if constexpr (std::is_same_v<T, monitor_pid>)

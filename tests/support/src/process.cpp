@@ -138,6 +138,12 @@ child_process::child_process(const spawn_options& opts) {
       child_dup(out.fds[1], 1);
     if (opts.merge_stderr)
       child_dup(opts.pipe_stdout ? out.fds[1] : dev_null, 2);
+    // Nothing else of the test process reaches the child: Asio's sockets
+    // are not close-on-exec, and a child holding one keeps a connection
+    // (or a cafe node's EPMD registration) open after cafe closed it.
+    if (::close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
+      for (int fd = 3; fd < 4096; ++fd)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     // SIG_IGN survives exec; the child should see the default.
     ::signal(SIGPIPE, SIG_DFL);
     ::execve(argv[0], argv.data(), envp.data());

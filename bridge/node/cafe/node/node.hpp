@@ -112,6 +112,13 @@ public:
   send_status send(const etf::pid& from, const etf::pid& to,
                    const etf::term& msg, bool force = false);
 
+  /// erlang:send(To, Msg, [noconnect]): like `send` (forced), but never
+  /// sets up a connection: with none up to `to`'s node, nothing is sent and
+  /// the answer is `closed`. For protocol processes (pg scopes) that must
+  /// not end a netsplit by themselves.
+  send_status send_noconnect(const etf::pid& from, const etf::pid& to,
+                             const etf::term& msg);
+
   /// Sends `msg` to the process registered as `name` on `to_node`.
   send_status send(const etf::pid& from, etf::atom name, etf::atom to_node,
                    const etf::term& msg, bool force = false);
