@@ -58,7 +58,7 @@ std::optional<forwarded> parse_forward_to_local(const etf::term& msg) {
 size_t pick_group(const etf::pid& broadcaster, size_t broadcast_pool_size) {
   if (broadcast_pool_size <= 1)
     return 0;
-  return std::hash<etf::pid>{}(broadcaster) % broadcast_pool_size;
+  return (std::hash<etf::pid>{}(broadcaster) >> 32) % broadcast_pool_size;
 }
 
 } // namespace cafe::pubsub
