@@ -5,7 +5,9 @@ namespace cafe::groups {
 topics::topics(std::shared_ptr<actor::bridge> br,
                std::shared_ptr<pubsub::pubsub> ps)
   : bridge_(std::move(br)), pubsub_(std::move(ps)) {
-  // nop
+  for (auto& name : pubsub_->groups())
+    if (auto pid = bridge_->node().whereis(name))
+      workers_.push_back(bridge_->actor_of(*pid));
 }
 
 pubsub::pubsub& topics::pubsub() const noexcept {

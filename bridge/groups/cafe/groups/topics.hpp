@@ -9,6 +9,7 @@
 #include <caf/atom.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cafe::groups {
 
@@ -66,6 +67,10 @@ public:
 private:
   std::shared_ptr<actor::bridge> bridge_;
   std::shared_ptr<pubsub::pubsub> pubsub_;
+  /// The pubsub's workers as actors (proxies), held: a broadcast names a
+  /// worker as the sender of what each subscriber gets, and a proxy nobody
+  /// holds is made and destroyed again for every delivery.
+  std::vector<caf::actor> workers_;
 };
 
 } // namespace cafe::groups
