@@ -211,14 +211,21 @@ port_please(boost::asio::io_context& io, const std::string& host,
   return promise.get_future().get();
 }
 
+void async_names(boost::asio::io_context& io, const std::string& host,
+                 uint16_t epmd_port, std::chrono::milliseconds timeout,
+                 std::function<void(expected<names_resp, std::string>)> done) {
+  run_exchange<names_resp>(io, names_req{}, host, epmd_port, timeout,
+                           [done = std::move(done)](auto res, tcp::socket*) {
+                             done(std::move(res));
+                           });
+}
+
 expected<names_resp, std::string>
 names(boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
       std::chrono::milliseconds timeout) {
   std::promise<expected<names_resp, std::string>> promise;
-  run_exchange<names_resp>(io, names_req{}, host, epmd_port, timeout,
-                           [&promise](auto res, tcp::socket*) {
-                             promise.set_value(std::move(res));
-                           });
+  async_names(io, host, epmd_port, timeout,
+              [&promise](auto res) { promise.set_value(std::move(res)); });
   return promise.get_future().get();
 }
 

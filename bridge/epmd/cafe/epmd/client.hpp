@@ -57,6 +57,12 @@ void async_port_please(
   const std::string& name, std::chrono::milliseconds timeout,
   std::function<void(expected<node_info, std::string>)> done);
 
+/// NAMES_REQ at `host:epmd_port` without blocking: `done` runs on an
+/// io_context thread.
+void async_names(boost::asio::io_context& io, const std::string& host,
+                 uint16_t epmd_port, std::chrono::milliseconds timeout,
+                 std::function<void(expected<names_resp, std::string>)> done);
+
 /// NAMES_REQ at `host:epmd_port`.
 expected<names_resp, std::string>
 names(boost::asio::io_context& io, const std::string& host, uint16_t epmd_port,
