@@ -10,7 +10,8 @@
 //
 // each a member of the pg group of its name (scope `pg`), a Phoenix.PubSub
 // (--pubsub NAME, --pubsub-pool-size N) shared with Elixir nodes running
-// one of the same name and pool size,
+// one of the same name and pool size, discovery of its peers (--discovery
+// KIND, see cafe-node --help),
 // and exports the functions of `cafe_demo` (demo_exports.hpp) and the
 // built-in parts of erlang/net_adm/init, served to rpc, erpc and erl_call,
 // with a remote console for `erl -remsh` / `iex --remsh`.
@@ -23,6 +24,8 @@
 
 #include "cafe/actor/bridge.hpp"
 #include "cafe/console/console.hpp"
+#include "cafe/discovery/actor_events.hpp"
+#include "cafe/discovery/setup.hpp"
 #include "cafe/groups/pg_exports.hpp"
 #include "cafe/groups/process_groups.hpp"
 #include "cafe/groups/topics.hpp"
@@ -60,6 +63,9 @@ caf::behavior node_logger(caf::event_based_actor*) {
     [](actor::nodedown_atom, etf::atom peer) {
       cafe::logger().info("nodedown {}", peer.text());
     },
+    // The discovery keeper's events (it logs them itself).
+    [](actor::nodeup_atom, etf::atom, const std::vector<std::string>&) {},
+    [](actor::nodedown_atom, etf::atom, const std::vector<std::string>&) {},
   };
 }
 
@@ -75,6 +81,7 @@ int main(int argc, char** argv) {
     "the Elixir name without Elixir.)")(
     "pubsub-pool-size", po::value(&pubsub_cfg.pool_size)->value_name("N"),
     "its pool_size, the same on every node (default 1)");
+  extra.add(discovery::program_options());
   po::variables_map values;
   auto opts = runtime::parse_node_options(argc, argv, extra, values);
   if (!opts)
@@ -89,6 +96,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto nd = *started;
+  // Finds peers and keeps the full mesh (--discovery KIND ...).
+  auto keeper = discovery::start_keeper(sys.io_context(), nd, values);
+  if (!keeper) {
+    std::cerr << argv[0] << ": " << keeper.error() << '\n';
+    nd->stop();
+    return 2;
+  }
   // Shared with the actors that use it: it goes with the last of them,
   // before the actor system.
   auto br = std::make_shared<actor::bridge>(sys.actors(), nd);
@@ -126,6 +140,8 @@ int main(int argc, char** argv) {
   groups.join("counter"_atom, counter);
   groups.join("kv"_atom, kv);
   br->monitor_nodes(logger);
+  if (*keeper)
+    discovery::forward_events(**keeper, logger);
   for (auto& a : {echo, counter, kv, logger})
     sys.keep_alive_until_shutdown(a);
   // erlang:halt(Status) and init:stop() end the program like `erl`.
@@ -145,6 +161,10 @@ int main(int argc, char** argv) {
             << "); try from erl: net_adm:ping('" << nd->name().text() << "').\n"
             << std::flush;
   sys.on_shutdown([nd] { nd->stop(); });
+  sys.on_shutdown([k = *keeper] {
+    if (k)
+      k->stop();
+  });
   // Before the node: peers see the workers and scopes end.
   sys.on_shutdown([ps = *ps, scopes] {
     ps->stop();
