@@ -1,5 +1,6 @@
 #include "cafe/discovery/setup.hpp"
 
+#include "cafe/discovery/broadcast.hpp"
 #include "cafe/discovery/epmd_hosts.hpp"
 #include "cafe/discovery/local_epmd.hpp"
 
@@ -47,8 +48,8 @@ po::options_description program_options() {
   po::options_description result{"discovery (libcluster-style, repeatable)"};
   result.add_options()(
     "discovery", po::value<std::vector<std::string>>()->value_name("KIND"),
-    "find nodes and keep a full mesh with them: epmd, local-epmd "
-    "(repeatable)")(
+    "find nodes and keep a full mesh with them: epmd, local-epmd, "
+    "broadcast (repeatable)")(
     "discovery.grace", po::value<int64_t>()->value_name("MS"),
     "how long a node no plugin finds any more stays connected (10000)")(
     "epmd.hosts", po::value<std::vector<std::string>>()->value_name("NODES"),
@@ -56,7 +57,18 @@ po::options_description program_options() {
     "local-epmd.interval", po::value<int64_t>()->value_name("MS"),
     "local-epmd: how often the local EPMD is asked (5000)")(
     "local-epmd.port", po::value<uint16_t>()->value_name("PORT"),
-    "local-epmd: the local EPMD's port (ERL_EPMD_PORT, else 4369)");
+    "local-epmd: the local EPMD's port (ERL_EPMD_PORT, else 4369)")(
+    "broadcast.port", po::value<uint16_t>()->value_name("PORT"),
+    "broadcast: the UDP port announcements use (45893)")(
+    "broadcast.addr", po::value<std::string>()->value_name("ADDR"),
+    "broadcast: where announcements go, e.g. 10.10.10.255 "
+    "(255.255.255.255)")(
+    "broadcast.if-addr", po::value<std::string>()->value_name("ADDR"),
+    "broadcast: the address announcements leave from (0.0.0.0)")(
+    "broadcast.secret", po::value<std::string>()->value_name("SECRET"),
+    "broadcast: the cluster's shared secret (required)")(
+    "broadcast.interval", po::value<int64_t>()->value_name("MS"),
+    "broadcast: time between announcements (2000)");
   return result;
 }
 
@@ -83,9 +95,22 @@ make_plugins(boost::asio::io_context& io, const node::node& self,
       opts.interval = std::chrono::milliseconds{
         get_or<int64_t>(vm, "local-epmd.interval", opts.interval.count())};
       result.push_back(std::make_unique<local_epmd>(io, self.name(), opts));
+    } else if (kind == "broadcast") {
+      broadcast_options opts;
+      if (!vm.count("broadcast.secret"))
+        return unexpected{std::string{
+          "--discovery broadcast needs --broadcast.secret (the cluster's "
+          "shared secret)"}};
+      opts.secret = vm["broadcast.secret"].as<std::string>();
+      opts.port = get_or<uint16_t>(vm, "broadcast.port", opts.port);
+      opts.addr = get_or<std::string>(vm, "broadcast.addr", opts.addr);
+      opts.if_addr = get_or<std::string>(vm, "broadcast.if-addr", opts.if_addr);
+      opts.interval = std::chrono::milliseconds{
+        get_or<int64_t>(vm, "broadcast.interval", opts.interval.count())};
+      result.push_back(std::make_unique<broadcast>(io, self.name(), opts));
     } else {
       return unexpected{"unknown discovery kind '" + kind
-                        + "' (known: epmd, local-epmd)"};
+                        + "' (known: epmd, local-epmd, broadcast)"};
     }
   }
   return result;
