@@ -2,6 +2,7 @@
 
 #include "cafe/discovery/broadcast.hpp"
 #include "cafe/discovery/epmd_hosts.hpp"
+#include "cafe/discovery/gossip_setup.hpp"
 #include "cafe/discovery/local_epmd.hpp"
 
 #include <boost/program_options/value_semantic.hpp>
@@ -49,7 +50,7 @@ po::options_description program_options() {
   result.add_options()(
     "discovery", po::value<std::vector<std::string>>()->value_name("KIND"),
     "find nodes and keep a full mesh with them: epmd, local-epmd, "
-    "broadcast (repeatable)")(
+    "broadcast, gossip (repeatable)")(
     "discovery.grace", po::value<int64_t>()->value_name("MS"),
     "how long a node no plugin finds any more stays connected (10000)")(
     "epmd.hosts", po::value<std::vector<std::string>>()->value_name("NODES"),
@@ -69,6 +70,7 @@ po::options_description program_options() {
     "broadcast: the cluster's shared secret (required)")(
     "broadcast.interval", po::value<int64_t>()->value_name("MS"),
     "broadcast: time between announcements (2000)");
+  result.add(gossip_program_options());
   return result;
 }
 
@@ -108,9 +110,14 @@ make_plugins(boost::asio::io_context& io, const node::node& self,
       opts.interval = std::chrono::milliseconds{
         get_or<int64_t>(vm, "broadcast.interval", opts.interval.count())};
       result.push_back(std::make_unique<broadcast>(io, self.name(), opts));
+    } else if (kind == "gossip") {
+      auto made = make_gossip_plugin(io, self.name(), vm);
+      if (!made)
+        return unexpected{made.error()};
+      result.push_back(std::move(*made));
     } else {
       return unexpected{"unknown discovery kind '" + kind
-                        + "' (known: epmd, local-epmd, broadcast)"};
+                        + "' (known: epmd, local-epmd, broadcast, gossip)"};
     }
   }
   return result;
