@@ -14,7 +14,7 @@ if [[ ! -x $build/bench/discovery/bench_discovery_convergence ]]; then
   cmake --build "$build" --target bench_discovery_convergence
 fi
 bench=$build/bench/discovery/bench_discovery_convergence
-plugins=${CAFE_BENCH_DISCOVERY_PLUGINS:-broadcast local-epmd}
+plugins=${CAFE_BENCH_DISCOVERY_PLUGINS:-broadcast gossip local-epmd}
 for plugin in $plugins; do
   for interval in 100 0; do
     for nodes in 4 8 16; do

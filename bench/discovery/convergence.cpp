@@ -4,13 +4,15 @@
 // (erl_epmd_port), or with one EPMD for local-epmd. A run is bounded by
 // --timeout; every node is stopped before the next.
 //
-//   bench_discovery_convergence --plugin broadcast --nodes 16
-//     [--interval MS] [--runs R] [--timeout MS]
+//   bench_discovery_convergence --plugin broadcast|gossip|local-epmd
+//     --nodes 16
+//     [--interval MS (0: the plugin's default)] [--runs R] [--timeout MS]
 //
 // Prints one line a run: `plugin=broadcast nodes=16 interval_ms=100
 // converged_ms=...` (or `converged_ms=timeout`), then the median.
 
 #include "cafe/discovery/broadcast.hpp"
+#include "cafe/discovery/gossip.hpp"
 #include "cafe/discovery/keeper.hpp"
 #include "cafe/discovery/local_epmd.hpp"
 #include "cafe/log.hpp"
@@ -62,6 +64,17 @@ make_plugin(const settings& s, boost::asio::io_context& io,
     if (s.interval_ms > 0)
       opts.interval = std::chrono::milliseconds{s.interval_ms};
     return std::make_unique<discovery::broadcast>(io, n.name(), opts);
+  }
+  if (s.plugin == "gossip") {
+    // broadcast_only to the loopback broadcast address: multicast needs a
+    // network namespace (the live test has one), broadcast does not.
+    discovery::gossip_options opts;
+    opts.port = udp_port;
+    opts.broadcast_only = true;
+    opts.multicast_addr = "127.255.255.255";
+    if (s.interval_ms > 0)
+      opts.interval = std::chrono::milliseconds{s.interval_ms};
+    return std::make_unique<discovery::gossip>(io, n.name(), opts);
   }
   if (s.plugin == "local-epmd") {
     discovery::local_epmd_options opts;
