@@ -1,5 +1,6 @@
 #include "cafe/pg/scope.hpp"
 
+#include "cafe/distribution/flags.hpp"
 #include "cafe/etf/print.hpp"
 #include "cafe/log.hpp"
 #include "cafe/node/local_process.hpp"
@@ -46,6 +47,20 @@ struct pending {
   watcher fn;
 };
 
+/// Whether a scope should ask `peer`'s scope to sync when it connects:
+/// a visible node, as a BEAM scope's net_kernel:monitor_nodes(true) sees
+/// them, or a hidden one that runs processes (it serves spawns: a BEAM or
+/// cafe node), which a BEAM scope never discovers by itself. Never an
+/// erl_interface C node (erl_call, a `-hidden` ei program): it takes the
+/// first message it gets for its answer.
+bool may_run_a_scope(node::node& owner, etf::atom peer) {
+  for (auto x : owner.nodes(false))
+    if (x == peer)
+      return true;
+  auto conn = owner.connection_to(peer);
+  return conn && (conn->flags() & distribution::flag::spawn) != 0;
+}
+
 } // namespace
 
 expected<std::shared_ptr<scope>, std::string>
@@ -59,12 +74,16 @@ scope::start(const std::shared_ptr<node::node>& owner, etf::atom name) {
                       + ": the name is registered already"};
   }
   std::weak_ptr<scope> weak = result;
-  owner->monitor_nodes([weak](etf::atom peer, bool up) {
-    if (auto s = weak.lock(); s && up)
+  std::weak_ptr<node::node> weak_owner = owner;
+  owner->monitor_nodes([weak, weak_owner](etf::atom peer, bool up) {
+    auto s = weak.lock();
+    auto o = weak_owner.lock();
+    if (s && o && up && may_run_a_scope(*o, peer))
       s->on_nodeup(peer);
   });
   for (auto& peer : owner->nodes(true))
-    result->on_nodeup(peer);
+    if (may_run_a_scope(*owner, peer))
+      result->on_nodeup(peer);
   return result;
 }
 

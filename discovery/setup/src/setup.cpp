@@ -1,6 +1,7 @@
 #include "cafe/discovery/setup.hpp"
 
 #include "cafe/discovery/broadcast.hpp"
+#include "cafe/discovery/dns_setup.hpp"
 #include "cafe/discovery/epmd_hosts.hpp"
 #include "cafe/discovery/gossip_setup.hpp"
 #include "cafe/discovery/local_epmd.hpp"
@@ -50,7 +51,7 @@ po::options_description program_options() {
   result.add_options()(
     "discovery", po::value<std::vector<std::string>>()->value_name("KIND"),
     "find nodes and keep a full mesh with them: epmd, local-epmd, "
-    "broadcast, gossip (repeatable)")(
+    "broadcast, dns, gossip (repeatable)")(
     "discovery.grace", po::value<int64_t>()->value_name("MS"),
     "how long a node no plugin finds any more stays connected (10000)")(
     "epmd.hosts", po::value<std::vector<std::string>>()->value_name("NODES"),
@@ -70,6 +71,7 @@ po::options_description program_options() {
     "broadcast: the cluster's shared secret (required)")(
     "broadcast.interval", po::value<int64_t>()->value_name("MS"),
     "broadcast: time between announcements (2000)");
+  result.add(dns_program_options());
   result.add(gossip_program_options());
   return result;
 }
@@ -110,14 +112,20 @@ make_plugins(boost::asio::io_context& io, const node::node& self,
       opts.interval = std::chrono::milliseconds{
         get_or<int64_t>(vm, "broadcast.interval", opts.interval.count())};
       result.push_back(std::make_unique<broadcast>(io, self.name(), opts));
+    } else if (kind == "dns") {
+      auto made = make_dns_plugin(io, self.name(), vm);
+      if (!made)
+        return unexpected{made.error()};
+      result.push_back(std::move(*made));
     } else if (kind == "gossip") {
       auto made = make_gossip_plugin(io, self.name(), vm);
       if (!made)
         return unexpected{made.error()};
       result.push_back(std::move(*made));
     } else {
-      return unexpected{"unknown discovery kind '" + kind
-                        + "' (known: epmd, local-epmd, broadcast, gossip)"};
+      return unexpected{
+        "unknown discovery kind '" + kind
+        + "' (known: epmd, local-epmd, broadcast, dns, gossip)"};
     }
   }
   return result;

@@ -26,9 +26,11 @@ using watcher = std::function<void(const membership_event&)>;
 /// node (CAF actors through the bridge, mailboxes).
 ///
 /// Like a BEAM scope, it discovers the scope on every node connected when
-/// it starts and on every node that comes up afterwards, hidden ones
-/// included (a BEAM scope never discovers a hidden node by itself: this
-/// side has to ask).
+/// it starts and on every node that comes up afterwards; also on hidden
+/// nodes that run processes (BEAM or cafe nodes: a BEAM scope never
+/// discovers a hidden node by itself, so this side asks), but never on an
+/// erl_interface C node such as erl_call, which would take the discover
+/// for the answer it waits for.
 ///
 /// Thread-safe. Changes are applied at once; the messages they cause leave
 /// in the order the changes were made.

@@ -25,6 +25,9 @@ namespace cafe::discovery {
 ///
 ///   --discovery epmd        --epmd.hosts a@h1,b@h2
 ///   --discovery local-epmd  --local-epmd.interval MS
+///   --discovery broadcast   --broadcast.secret S ...
+///   --discovery dns         --dns.query NAME ...
+///   --discovery gossip      --gossip.secret S ...
 ///   --discovery.grace MS    (how long a node no plugin finds is kept)
 boost::program_options::options_description program_options();
 
