@@ -6,6 +6,7 @@
 #include "cafe/discovery/gossip_setup.hpp"
 #include "cafe/discovery/local_epmd.hpp"
 
+#include <algorithm>
 #include <boost/program_options/value_semantic.hpp>
 #include <cstdlib>
 #include <sstream>
@@ -80,10 +81,16 @@ expected<std::vector<std::unique_ptr<plugin>>, std::string>
 make_plugins(boost::asio::io_context& io, const node::node& self,
              const po::variables_map& vm) {
   std::vector<std::unique_ptr<plugin>> result;
-  if (!vm.count("discovery"))
-    return result;
-  for (auto& kind :
-       split_list(vm["discovery"].as<std::vector<std::string>>())) {
+  std::vector<std::string> kinds;
+  if (vm.count("discovery"))
+    kinds = split_list(vm["discovery"].as<std::vector<std::string>>());
+  // As in a Phoenix 1.7 app, whose generated config turns DNSCluster on
+  // when the variable is set.
+  if (auto env = std::getenv("DNS_CLUSTER_QUERY");
+      env && *env
+      && std::find(kinds.begin(), kinds.end(), "dns") == kinds.end())
+    kinds.emplace_back("dns");
+  for (auto& kind : kinds) {
     if (kind == "epmd") {
       if (!vm.count("epmd.hosts"))
         return unexpected{std::string{"--discovery epmd needs --epmd.hosts"}};

@@ -96,8 +96,6 @@ private:
     std::map<std::string, sighting, std::less<>> seen_by;
     bool connected = false;
     bool in_flight = false;
-    /// Whether the keeper connected it (only those it disconnects).
-    bool ours = false;
     std::chrono::milliseconds backoff{0};
     clock::time_point retry_at{};
   };
