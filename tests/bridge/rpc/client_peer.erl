@@ -38,6 +38,9 @@ hold() ->
 %% Spawned linked: traps exits and reports the first one to `Collector`.
 trap_and_report(Collector) ->
     process_flag(trap_exit, true),
+    %% Only now may the test end the linked owner: an exit that arrived
+    %% before the flag would end this process untrapped, with no report.
+    Collector ! trapping,
     receive {'EXIT', _From, R} -> Collector ! {exit, R}
     after 30000 -> exit(trap_timeout)
     end.

@@ -489,6 +489,7 @@ TEST_F(rpc_client, spawn_with_link_works_both_ways) {
   self->receive([&](report_atom, const caf::actor& x) { proxy = x; },
                 caf::after(10s) >> [] { ADD_FAILURE() << "no spawn"; });
   ASSERT_TRUE(proxy);
+  ASSERT_EQ(take(*a, "exits"), etf::term{"trapping"_atom});
   self->send(owner2, etf::term{"gone"_atom});
   EXPECT_EQ(take(*a, "exits"), etf::make_tuple("exit"_atom, "gone"_atom));
 }
