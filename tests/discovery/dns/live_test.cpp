@@ -3,7 +3,8 @@
 // -erl_epmd_port), each running a keeper with the dns plugin, converge to a
 // full mesh from A or SRV records; a record removed lets its node go after
 // the keeper's grace period, a record added brings a node started later in;
-// a real `erl -erl_epmd_port` listed in DNS is connected. The plugin alone:
+// a real `erl -erl_epmd_port` listed in DNS is connected; 4 cafe and 2 BEAM
+// nodes in one DNS name make a full mesh from dns alone. The plugin alone:
 // A, AAAA and SRV answers, NXDOMAIN as "no nodes", a dead server keeps the
 // previous answer (logged once), and stop() closes c-ares' sockets.
 //
@@ -321,6 +322,39 @@ protected:
     }
   }
 
+  /// A real `erl -name chat@127.0.0.N` as containers run it: no EPMD at
+  /// all (ENVIRONMENT.md's recipe), the nodes' one port as
+  /// `-erl_epmd_port`, its own address. It runs cafe_peer (the bridge.node
+  /// suites' line protocol) and no discovery of its own.
+  std::unique_ptr<erl_node> start_beam(int n) {
+    if (!beams_)
+      beams_ = compile_erl("tests/bridge/node/cafe_peer.erl");
+    for (int attempt = 0;; ++attempt) {
+      std::vector<std::string> args{
+        "erl", "-name", std::string{chat(n).text()}, "-setcookie", cookie_,
+        "-noshell", "-start_epmd", "false", "-erl_epmd_port",
+        std::to_string(dist_port_), "-kernel", "inet_dist_use_interface",
+        "{127,0,0," + std::to_string(n) + "}",
+        // Idle schedulers must not spin on two shared cores.
+        "+sbwt", "none", "+sbwtdcpu", "none", "+sbwtdio", "none", "-kernel",
+        "logger",
+        "[{handler,default,logger_std_h,#{config => "
+        "#{type => standard_error}}}]",
+        "-pa", beams_->path().string(), "-s", "cafe_peer", "main"};
+      try {
+        auto erl = start_erl("chat", [&](erl_options& opts) {
+          opts.command = std::move(args);
+        });
+        ++started_; // the port is this node's now
+        return erl;
+      } catch (const std::exception&) {
+        if (started_ > 0 || attempt == 4)
+          throw;
+        dist_port_ = free_port();
+      }
+    }
+  }
+
   /// start_chat, then a keeper with the dns plugin made from `args`.
   std::shared_ptr<node::node> start_member(int n,
                                            std::vector<std::string> args) {
@@ -376,7 +410,9 @@ protected:
   }
 
   std::map<int, std::shared_ptr<discovery::keeper>> keepers_;
+  /// Nodes started on dist_port_ (none: it may still be picked again).
   int started_ = 0;
+  std::unique_ptr<temp_dir> beams_;
 };
 
 } // namespace
@@ -471,23 +507,7 @@ TEST_F(dns_live, a_real_erl_listed_in_dns_is_connected) {
   for (int n : {2, 3, 9})
     dns.add("node" + std::to_string(n), "127.0.0." + std::to_string(n),
             "chat.test");
-  // A node as containers run them: no EPMD, the shared port, its own
-  // address. It runs cafe_peer (the bridge.node suites' line protocol).
-  auto beams = compile_erl("tests/bridge/node/cafe_peer.erl");
-  std::vector<std::string> args{
-    "erl", "-name", "chat@127.0.0.9", "-setcookie", cookie_, "-noshell",
-    // As ENVIRONMENT.md's container recipe: no EPMD at all.
-    "-start_epmd", "false", "-erl_epmd_port", std::to_string(dist_port_),
-    "-kernel", "inet_dist_use_interface", "{127,0,0,9}",
-    // Idle schedulers must not spin on two shared cores.
-    "+sbwt", "none", "+sbwtdcpu", "none", "+sbwtdio", "none"};
-  args.insert(args.end(),
-              {"-kernel", "logger",
-               "[{handler,default,logger_std_h,#{config => "
-               "#{type => standard_error}}}]",
-               "-pa", beams->path().string(), "-s", "cafe_peer", "main"});
-  auto erl = start_erl("chat", [&](erl_options& opts) { opts.command = args; });
-  ++started_; // the port is the erl node's now
+  auto erl = start_beam(9);
   ASSERT_EQ(erl->name(), chat(9));
   auto n2 = start_member(2, dns_words(dns, "chat.test", "a"));
   auto n3 = start_member(3, dns_words(dns, "chat.test", "a"));
@@ -501,6 +521,69 @@ TEST_F(dns_live, a_real_erl_listed_in_dns_is_connected) {
   // The BEAM's own view: both cafe nodes, as visible nodes.
   auto seen = erl->eval("lists:sort(nodes())");
   EXPECT_EQ(etf::to_string(seen), "['chat@127.0.0.2','chat@127.0.0.3']");
+}
+
+TEST_F(dns_live,
+       a_mixed_cluster_of_4_cafe_and_2_beam_nodes_converges_from_dns_alone) {
+  // chat.test lists all six: cafe nodes on .2-.5, real erl nodes on .8 and
+  // .9, every one on the same port without EPMD.
+  const std::vector<int> cafes{2, 3, 4, 5};
+  const std::vector<int> beams{8, 9};
+  dnsmasq dns{{}};
+  for (int n : {2, 3, 4, 5, 8, 9})
+    dns.add("node" + std::to_string(n), "127.0.0." + std::to_string(n),
+            "chat.test");
+  auto b8 = start_beam(8);
+  auto b9 = start_beam(9);
+  ASSERT_EQ(b8->name(), chat(8));
+  ASSERT_EQ(b9->name(), chat(9));
+  std::vector<std::shared_ptr<node::node>> members;
+  for (int n : cafes)
+    members.push_back(start_member(n, dns_words(dns, "chat.test", "a")));
+  auto others = [](int self) {
+    atoms xs;
+    for (int n : {2, 3, 4, 5, 8, 9})
+      if (n != self)
+        xs.push_back(chat(n));
+    return xs;
+  };
+  // Every cafe node: connected to exactly the five others, BEAM or cafe.
+  ASSERT_TRUE(eventually(
+    [&] {
+      for (size_t i = 0; i < cafes.size(); ++i)
+        if (sorted(members[i]->nodes()) != others(cafes[i]))
+          return false;
+      return true;
+    },
+    20s))
+    << describe(members);
+  // ... because each keeper found all five in DNS, not only because the
+  // others dialed it.
+  for (int n : cafes)
+    EXPECT_EQ(sorted(keeper(n).wanted()), others(n)) << "keeper of " << n;
+
+  // Each BEAM node's own view: the four cafe nodes, as visible nodes. The
+  // BEAM nodes run no discovery (in an Elixir app dns_cluster would poll
+  // chat.test on them too and connect them to each other), and nothing
+  // here makes them dial each other: cafe runs no `global`, whose sync
+  // with a shared peer is what would otherwise link two BEAM nodes. So
+  // BEAM <-> BEAM is not asserted either way; the other BEAM node is the
+  // one name tolerated beside the cafe nodes, and only that one.
+  for (int n : beams) {
+    auto& erl = n == 8 ? *b8 : *b9;
+    auto other = n == 8 ? chat(9) : chat(8);
+    auto expr = "lists:sort(nodes() -- [" + quoted(other) + "])";
+    std::string seen;
+    EXPECT_TRUE(eventually(
+      [&] {
+        seen = etf::to_string(erl.eval(expr));
+        return seen
+               == "['chat@127.0.0.2','chat@127.0.0.3','chat@127.0.0.4',"
+                  "'chat@127.0.0.5']";
+      },
+      10s, 100ms))
+      << chat(n).text() << " sees " << seen;
+  }
 }
 
 TEST_F(dns_live, the_plugin_reports_answers_and_keeps_them_through_failures) {
