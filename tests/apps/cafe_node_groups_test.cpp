@@ -94,20 +94,8 @@ protected:
   /// and `pool_size`, connected to cafe-node.
   std::unique_ptr<erl_node>
   start_elixir(std::string name, const std::string& pubsub, size_t pool_size) {
-    auto peer = source_dir() / "tests/support/phoenix_pubsub/peer.exs";
     auto node = start_erl(std::move(name), [&](erl_options& o) {
-      o.command = {"elixir",
-                   "--name",
-                   o.name + "@" + std::string{node_host},
-                   "--cookie",
-                   o.cookie,
-                   "--erl",
-                   "-start_epmd false -kernel inet_dist_use_interface "
-                   "{127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none",
-                   peer.string(),
-                   "pubsub=" + pubsub,
-                   "pool_size=" + std::to_string(pool_size),
-                   "reply=etf"};
+      o.command = elixir_pubsub_peer(o, pubsub, pool_size);
     });
     connect(*node);
     return node;

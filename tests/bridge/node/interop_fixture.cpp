@@ -135,6 +135,20 @@ bool contains(const std::vector<etf::atom>& xs, etf::atom x) {
 // -- erl_node
 // ------------------------------------------------------------------
 
+std::vector<std::string> elixir_pubsub_peer(const erl_options& o,
+                                            const std::string& name,
+                                            size_t pool_size) {
+  auto peer = source_dir() / "tests/support/phoenix_pubsub/peer.exs";
+  return {"elixir", "--name", o.name + "@" + std::string{node_host}, "--cookie",
+          o.cookie, "--erl",
+          // As for erl above: loopback only, no epmd of its own, and idle
+          // schedulers that do not spin.
+          "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1} "
+          "+sbwt none +sbwtdcpu none +sbwtdio none",
+          peer.string(), "pubsub=" + name,
+          "pool_size=" + std::to_string(pool_size), "reply=etf"};
+}
+
 erl_node::erl_node(const std::filesystem::path& dir, erl_options opts) {
   spawn_options so;
   so.program = require_tool("erl");

@@ -71,6 +71,14 @@ struct erl_options {
   std::vector<std::string> command;
 };
 
+/// The command (for `erl_options::command`) that runs the Phoenix.PubSub
+/// test double (tests/support/phoenix_pubsub/peer.exs) as the Elixir node
+/// `o.name@127.0.0.1`, with the pubsub `name` (`MyApp.PubSub`) and
+/// `pool_size`, answering in cafe_peer's format.
+std::vector<std::string> elixir_pubsub_peer(const erl_options& o,
+                                            const std::string& name,
+                                            size_t pool_size);
+
 /// A real `erl -name alive@127.0.0.1` node running cafe_peer:main/0: each
 /// `eval` sends one Erlang expression over stdin and decodes the answer line
 /// from stdout. The node cannot start an epmd of its own (`-start_epmd

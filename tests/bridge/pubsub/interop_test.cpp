@@ -52,10 +52,8 @@ protected:
     ASSERT_EQ(ex->eval("net_adm:ping(" + quoted(cafe->name()) + ")"),
               etf::term{"pong"_atom});
     // Both sides see both nodes' workers in every group.
+    auto nodes = sorted({cafe->name(), ex->name()});
     for (auto group : ps->groups()) {
-      auto nodes = etf::list{{cafe->name(), ex->name()}};
-      std::sort(nodes.elements.begin(), nodes.elements.end(),
-                [](auto& x, auto& y) { return etf::compare(x, y) < 0; });
       EXPECT_EQ(ex->eval("'Elixir.PhxPeer':wait_member_nodes(" + quoted(group)
                            + ", " + etf::to_string(nodes) + ")",
                          15s),
@@ -77,20 +75,8 @@ protected:
   /// An Elixir node running the test double with this test's pool size,
   /// answering in cafe_peer's format.
   std::unique_ptr<erl_node> start_elixir(std::string name) {
-    auto peer = source_dir() / "tests/support/phoenix_pubsub/peer.exs";
     return start_erl(std::move(name), [&](erl_options& o) {
-      o.command = {"elixir",
-                   "--name",
-                   o.name + "@" + std::string{node_host},
-                   "--cookie",
-                   o.cookie,
-                   "--erl",
-                   "-start_epmd false -kernel inet_dist_use_interface "
-                   "{127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none",
-                   peer.string(),
-                   "pubsub=" + pubsub_name,
-                   "pool_size=" + std::to_string(GetParam()),
-                   "reply=etf"};
+      o.command = elixir_pubsub_peer(o, pubsub_name, GetParam());
     });
   }
 
