@@ -2,8 +2,9 @@
 // local-epmd finds every node of the host, early and late ones, and lets go
 // of those that leave; epmd keeps a fixed list connected, dialing nodes
 // that start late and redialing after a disconnect; four cafe and two BEAM
-// nodes end in a full mesh from local-epmd alone. Every cafe node runs in
-// this process; every erl node is stopped by PID.
+// nodes end in a full mesh from local-epmd alone, and from epmd's fixed
+// list alone. Every cafe node runs in this process; every erl node is
+// stopped by PID.
 
 #include "cafe/discovery/epmd_hosts.hpp"
 #include "cafe/discovery/keeper.hpp"
@@ -159,4 +160,93 @@ TEST_F(discovery_epmd, four_cafe_and_two_beam_nodes_end_in_a_full_mesh) {
     for (auto& c : cafes)
       EXPECT_EQ(erl->eval("lists:member(" + quoted(c->name()) + ", nodes())"),
                 etf::term{true});
+}
+
+TEST_F(discovery_epmd, four_cafe_and_two_beam_nodes_mesh_from_epmd_hosts) {
+  // libcluster's Epmd strategy alone: each cafe node's keeper runs only an
+  // epmd plugin listing all six names (itself included, as one shared
+  // `hosts:` list would), on the test's real epmd. Nodes start interleaved,
+  // so some names are listed before their node is up.
+  auto c1 = node_name("c1"), c2 = node_name("c2"), c3 = node_name("c3"),
+       c4 = node_name("c4"), a = node_name("a"), b = node_name("b");
+  std::vector<etf::atom> hosts{c1, c2, c3, c4, a, b};
+  std::vector<std::shared_ptr<node::node>> cafes;
+  std::vector<std::unique_ptr<erl_node>> erls;
+  auto start = [&](etf::atom name) {
+    cafes.push_back(start_cafe(
+      [&](node::config& cfg) { cfg.name = std::string{name.text()}; }));
+    keep(cafes.back(), std::make_unique<discovery::epmd_hosts>(hosts));
+  };
+  start(c1);
+  start(c2);
+  erls.push_back(start_erl("a"));
+  start(c3);
+  start(c4);
+  erls.push_back(start_erl("b"));
+  ASSERT_EQ(erls[0]->name(), a);
+  ASSERT_EQ(erls[1]->name(), b);
+  auto sorted = [](std::vector<etf::atom> xs) {
+    std::vector<std::string> result;
+    for (auto x : xs)
+      result.emplace_back(x.text());
+    std::sort(result.begin(), result.end());
+    return result;
+  };
+  auto others = [&](etf::atom self) {
+    std::vector<etf::atom> result;
+    for (auto x : hosts)
+      if (x != self)
+        result.push_back(x);
+    return sorted(result);
+  };
+  auto erl_nodes = [](erl_node& erl) {
+    std::vector<etf::atom> result;
+    auto x = erl.eval("nodes()");
+    if (auto xs = x.get_if<etf::list>())
+      for (auto& y : xs->elements)
+        if (auto n = y.get_if<etf::atom>())
+          result.push_back(*n);
+    return result;
+  };
+  // Every cafe node is connected (visibly) to the five others, and wants
+  // exactly them: its only plugin is the fixed list, minus itself. Each erl
+  // node sees the four cafe nodes: they dialed it. The erl nodes run no
+  // discovery, so nothing makes them dial each other (cafe runs no
+  // `global` that would introduce them); with libcluster's Epmd strategy
+  // on the BEAM side they would connect, as the four cafe nodes here do.
+  // Their link to each other is therefore not asserted either way.
+  std::vector<std::string> cafe_names;
+  for (auto& c : cafes)
+    cafe_names.emplace_back(c->name().text());
+  std::sort(cafe_names.begin(), cafe_names.end());
+  auto sees_cafes = [&](erl_node& erl) {
+    auto xs = sorted(erl_nodes(erl));
+    return std::includes(xs.begin(), xs.end(), cafe_names.begin(),
+                         cafe_names.end());
+  };
+  auto meshed = [&] {
+    for (size_t i = 0; i < cafes.size(); ++i)
+      if (sorted(cafes[i]->nodes()) != others(cafes[i]->name())
+          || sorted(keepers[i]->wanted()) != others(cafes[i]->name()))
+        return false;
+    return std::all_of(erls.begin(), erls.end(),
+                       [&](auto& erl) { return sees_cafes(*erl); });
+  };
+  if (!eventually(meshed, 15s, 50ms)) {
+    std::string report;
+    auto list = [](const std::vector<std::string>& xs) {
+      std::string result;
+      for (auto& x : xs)
+        result += (result.empty() ? "" : ", ") + x;
+      return "[" + result + "]";
+    };
+    for (size_t i = 0; i < cafes.size(); ++i)
+      report += std::string{cafes[i]->name().text()} + " nodes() "
+                + list(sorted(cafes[i]->nodes())) + ", wanted "
+                + list(sorted(keepers[i]->wanted())) + "\n";
+    for (auto& erl : erls)
+      report += std::string{erl->name().text()} + " nodes() "
+                + list(sorted(erl_nodes(*erl))) + "\n";
+    FAIL() << "no full mesh of the cafe nodes within 15 s:\n" << report;
+  }
 }

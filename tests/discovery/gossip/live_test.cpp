@@ -1,8 +1,10 @@
 // The gossip plugin on the wire, in a private network namespace: cafe nodes
 // on 127.0.0.2.. and a real Elixir node running libcluster's Gossip code
 // (peer.exs, libcluster_gossip.ex) on 127.0.0.9 find each other by UDP
-// multicast (or broadcast) and end in a full mesh; with the wrong secrets
-// nothing connects and each node logs each sender once.
+// multicast (or broadcast) and end in a full mesh; four cafe nodes and two
+// such Elixir nodes (127.0.0.2-7) do too, the Elixir nodes connecting each
+// other; with the wrong secrets nothing connects and each node logs each
+// sender once.
 //
 // The binary re-executes itself under `unshare --net --pid --mount-proc
 // --fork --kill-child` (root, as in CI) with loopback up, multicast on and
@@ -249,11 +251,15 @@ protected:
     return result;
   }
 
-  /// Whether libcluster on `peer` decoded a heartbeat of `node`.
-  static bool elixir_heard(test::erl_node& peer, etf::atom node) {
-    auto heard = elixir_events(peer, "heard");
-    return std::find(heard.begin(), heard.end(), etf::term{node})
-           != heard.end();
+  /// The nodes whose heartbeats libcluster on `peer` decoded, sorted.
+  static std::vector<std::string> elixir_heard(test::erl_node& peer) {
+    std::vector<std::string> result;
+    for (auto& x : elixir_events(peer, "heard"))
+      if (auto a = x.get_if<etf::atom>())
+        result.emplace_back(a->text());
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    return result;
   }
 
   /// Waits until every member and `peer` is connected to all the others,
@@ -261,17 +267,34 @@ protected:
   /// node's heartbeats, and every cafe node decoded libcluster's. On a
   /// timeout, fails with what each one sees.
   void expect_full_mesh(test::erl_node& peer) {
-    std::vector<std::string> all{std::string{peer.name().text()}};
+    expect_full_mesh(std::vector<test::erl_node*>{&peer});
+  }
+
+  /// The same with several Elixir peers: each cafe node's keeper wants
+  /// (heard by gossip) and is connected to every other node, cafe and
+  /// Elixir; each Elixir peer decoded every other node's heartbeats and is
+  /// connected to every other node.
+  void expect_full_mesh(const std::vector<test::erl_node*>& peers) {
+    std::vector<std::string> all;
+    for (auto p : peers)
+      all.emplace_back(p->name().text());
     for (auto& m : members_)
       all.emplace_back(m.node->name().text());
+    std::sort(all.begin(), all.end());
     auto meshed = [&] {
-      for (auto& m : members_)
-        if (texts(m.node->nodes())
-              != others(all, std::string{m.node->name().text()})
-            || !test::contains(m.keep->wanted(), peer.name())
-            || !elixir_heard(peer, m.node->name()))
+      for (auto& m : members_) {
+        auto self = std::string{m.node->name().text()};
+        if (texts(m.node->nodes()) != others(all, self)
+            || texts(m.keep->wanted()) != others(all, self))
           return false;
-      return elixir_nodes(peer) == others(all, std::string{peer.name().text()});
+      }
+      for (auto p : peers) {
+        auto self = std::string{p->name().text()};
+        if (elixir_heard(*p) != others(all, self)
+            || elixir_nodes(*p) != others(all, self))
+          return false;
+      }
+      return true;
     };
     auto start = test::clock::now();
     auto ok = test::eventually(meshed, converge_within, 100ms);
@@ -287,12 +310,12 @@ protected:
                   + std::to_string(st.sent) + ", received "
                   + std::to_string(st.received) + ", heard "
                   + std::to_string(st.heard) + ", dropped "
-                  + std::to_string(st.dropped) + "; heard by "
-                  + std::string{peer.name().text()} + ": "
-                  + (elixir_heard(peer, m.node->name()) ? "yes" : "no") + "\n";
+                  + std::to_string(st.dropped) + "\n";
       }
-      report += std::string{peer.name().text()} + " nodes() "
-                + joined(elixir_nodes(peer)) + "\n";
+      for (auto p : peers)
+        report += std::string{p->name().text()} + " nodes() "
+                  + joined(elixir_nodes(*p)) + ", heard "
+                  + joined(elixir_heard(*p)) + "\n";
       FAIL() << "no full mesh of " << joined(all) << " within "
              << converge_within.count() << " s:\n"
              << report;
@@ -303,8 +326,10 @@ protected:
       EXPECT_GT(m.plugin->stats().heard, 0u);
       EXPECT_EQ(m.plugin->stats().dropped, 0u);
     }
-    EXPECT_TRUE(elixir_events(peer, "crash").empty());
-    EXPECT_TRUE(elixir_events(peer, "ignored").empty());
+    for (auto p : peers) {
+      EXPECT_TRUE(elixir_events(*p, "crash").empty());
+      EXPECT_TRUE(elixir_events(*p, "ignored").empty());
+    }
     EXPECT_TRUE(drops()->counts().empty());
   }
 
@@ -347,6 +372,32 @@ TEST_F(gossip_live, broadcast_only_converges) {
   auto peer = start_elixir(9, {"port=45894", "broadcast_only=true",
                                "multicast_addr=127.255.255.255"});
   expect_full_mesh(*peer);
+}
+
+TEST_F(gossip_live, four_cafe_and_two_elixir_nodes_end_in_a_full_mesh) {
+  // Issue #11's mixed cluster, from gossip alone: four cafe nodes whose
+  // keepers run only the gossip plugin and two Elixir nodes running
+  // libcluster's Gossip, on one port and group, started interleaved. Every
+  // node ends connected to the five others, each having heard all of them.
+  gossip_options opts;
+  opts.port = 45896;
+  std::vector<std::string> config{"port=45896"};
+  start_member(2, opts);
+  start_member(3, opts);
+  auto e6 = start_elixir(6, config);
+  start_member(4, opts);
+  start_member(5, opts);
+  auto e7 = start_elixir(7, config);
+  expect_full_mesh({e6.get(), e7.get()});
+  // The two Elixir nodes connected each other themselves, as libcluster
+  // does (cafe runs no `global` that could have introduced them): at least
+  // one of them dialed the other after hearing it (both may, when they
+  // dial at once).
+  auto dialed = [](test::erl_node& from, test::erl_node& to) {
+    auto xs = elixir_events(from, "connected");
+    return std::find(xs.begin(), xs.end(), etf::term{to.name()}) != xs.end();
+  };
+  EXPECT_TRUE(dialed(*e6, *e7) || dialed(*e7, *e6));
 }
 
 TEST_F(gossip_live, wrong_secrets_connect_nothing_and_log_each_sender_once) {
