@@ -73,12 +73,17 @@ TEST_F(discovery_epmd, local_epmd_finds_the_hosts_nodes_and_lets_go) {
   auto cafe = start_cafe();
   auto a = start_erl("a");
   auto b = start_erl("b");
-  std::mutex mtx;
-  std::vector<discovery::event> events;
+  // Shared with the listener: the keeper outlives this test body (it stops
+  // in TearDown) and reports the erl nodes going down as they are destroyed.
+  struct event_log {
+    std::mutex mtx;
+    std::vector<discovery::event> events;
+  };
+  auto log = std::make_shared<event_log>();
   auto k = keep(cafe, local_epmd(*cafe));
-  k->on_event([&](const discovery::event& ev) {
-    std::lock_guard guard{mtx};
-    events.push_back(ev);
+  k->on_event([log](const discovery::event& ev) {
+    std::lock_guard guard{log->mtx};
+    log->events.push_back(ev);
   });
   ASSERT_TRUE(eventually(
     [&] { return connected(*cafe, a->name()) && connected(*cafe, b->name()); },
@@ -86,8 +91,8 @@ TEST_F(discovery_epmd, local_epmd_finds_the_hosts_nodes_and_lets_go) {
   // The event names the plugin that found the node.
   EXPECT_TRUE(eventually(
     [&] {
-      std::lock_guard guard{mtx};
-      return std::any_of(events.begin(), events.end(), [&](auto& ev) {
+      std::lock_guard guard{log->mtx};
+      return std::any_of(log->events.begin(), log->events.end(), [&](auto& ev) {
         return ev.node == a->name() && ev.up
                && ev.sources == std::vector<std::string>{"local-epmd"};
       });
