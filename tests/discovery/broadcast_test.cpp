@@ -1,14 +1,17 @@
 // The broadcast plugin: its signed announcement without I/O (every
 // truncation, alteration, other secret, stale or replayed packet refused),
-// then live on loopback: cafe nodes on 127.0.0.2-6 without EPMD
-// (erl_epmd_port) announce themselves to 127.255.255.255 and end in a full
-// mesh; a node with another secret connects to nobody and each node logs it
-// once; a node that stops announcing is let go after the grace period.
+// then live in a private network namespace (the binary re-executes itself
+// under unshare, as root; it fails, never skips, without): cafe nodes on
+// 127.0.0.2-6 without EPMD (erl_epmd_port) announce themselves to
+// 127.255.255.255 and end in a full mesh; a node with another secret
+// connects to nobody and each node logs it once; a node that stops
+// announcing is let go after the grace period.
 
 #include "cafe/discovery/broadcast.hpp"
 #include "cafe/discovery/broadcast_packet.hpp"
 #include "cafe/discovery/keeper.hpp"
 #include "cafe/log.hpp"
+#include "cafe/test/netns.hpp"
 #include "interop_fixture.hpp"
 
 #include <algorithm>
@@ -61,8 +64,6 @@ private:
 
   static inline auto sink_ = std::make_shared<counting_sink>();
 };
-
-[[maybe_unused]] const bool installed = warning_log::install();
 
 } // namespace
 
@@ -238,4 +239,14 @@ TEST_F(broadcast_live, a_node_that_stops_announcing_is_let_go) {
     },
     10s));
   EXPECT_TRUE(connected(*ns[0], ns[1]->name()));
+}
+
+int main(int argc, char** argv) {
+  constexpr std::string_view marker = "CAFE_BROADCAST_NETNS";
+  if (!in_private_network_namespace(marker))
+    return reexec_in_network_namespace(argv, marker, "discovery.broadcast");
+  // Before any thread logs: spdlog's sink list is not locked.
+  warning_log::install();
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
 }

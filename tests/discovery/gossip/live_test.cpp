@@ -20,6 +20,7 @@
 #include "cafe/etf/print.hpp"
 #include "cafe/log.hpp"
 #include "cafe/test/env.hpp"
+#include "cafe/test/netns.hpp"
 #include "cafe/test/process.hpp"
 #include "cafe/test/tools.hpp"
 #include "interop_fixture.hpp"
@@ -454,49 +455,10 @@ TEST_F(gossip_live, wrong_secrets_connect_nothing_and_log_each_sender_once) {
   EXPECT_EQ(drops()->counts(), want);
 }
 
-namespace {
-
-/// Runs the suite inside a fresh network and PID namespace: re-executes
-/// this binary under unshare, or fails saying why it cannot.
-int run_in_namespace(char** argv) {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) {
-    std::cerr << "discovery.gossip.live: cannot find its own binary: "
-              << ec.message() << '\n';
-    return 1;
-  }
-  // Loopback up, multicast on, and a route for the multicast range, as
-  // ENVIRONMENT.md describes; then the suite itself.
-  std::string script
-    = "PATH=\"$PATH:/usr/sbin:/sbin\"; "
-      "command -v ip >/dev/null || { echo 'discovery.gossip.live: no ip "
-      "command (install iproute2)' >&2; exit 1; }; "
-      "ip link set lo up && ip link set lo multicast on "
-      "&& ip route add 224.0.0.0/4 dev lo src 127.0.0.1 && exec \"$0\" \"$@\"";
-  std::vector<std::string> args{"unshare",      "--net",      "--pid",
-                                "--mount-proc", "--fork",     "--kill-child",
-                                "--",           "/bin/sh",    "-c",
-                                script,         self.string()};
-  for (auto arg = argv + 1; *arg != nullptr; ++arg)
-    args.emplace_back(*arg);
-  std::vector<char*> cargs;
-  for (auto& a : args)
-    cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  ::setenv(std::string{netns_marker}.c_str(), "1", 1);
-  ::execvp("unshare", cargs.data());
-  std::cerr << "discovery.gossip.live: cannot run unshare (util-linux): "
-            << std::strerror(errno)
-            << "; the suite needs root to make a private network namespace\n";
-  return 1;
-}
-
-} // namespace
-
 int main(int argc, char** argv) {
-  if (std::getenv(std::string{netns_marker}.c_str()) == nullptr)
-    return run_in_namespace(argv);
+  if (!cafe::test::in_private_network_namespace(netns_marker))
+    return cafe::test::reexec_in_network_namespace(argv, netns_marker,
+                                                   "discovery.gossip.live");
   // Installed before any thread logs: spdlog's sink list is not locked.
   cafe::logger().sinks().push_back(drops());
   ::testing::InitGoogleTest(&argc, argv);
