@@ -70,15 +70,15 @@ private:
 // -- the packet ---------------------------------------------------------------
 
 TEST(broadcast_packet, round_trips_with_the_secret) {
-  auto bytes = encode_announcement("chat@10.10.10.7", t0, "s3cret");
+  auto bytes = encode_announcement("chat@127.0.0.7", t0, "s3cret");
   auto got = decode_announcement(bytes, "s3cret", t0 + 5s, 30s);
   ASSERT_TRUE(got);
-  EXPECT_EQ(got->node, etf::atom{"chat@10.10.10.7"});
+  EXPECT_EQ(got->node, etf::atom{"chat@127.0.0.7"});
   EXPECT_EQ(got->timestamp, t0);
 }
 
 TEST(broadcast_packet, every_truncation_and_alteration_is_refused) {
-  auto bytes = encode_announcement("chat@10.10.10.7", t0, "s3cret");
+  auto bytes = encode_announcement("chat@127.0.0.7", t0, "s3cret");
   for (size_t n = 0; n < bytes.size(); ++n) {
     auto got = decode_announcement({bytes.data(), n}, "s3cret", t0, 30s);
     ASSERT_FALSE(got) << "prefix of " << n << " bytes taken";
@@ -96,17 +96,17 @@ TEST(broadcast_packet, every_truncation_and_alteration_is_refused) {
 }
 
 TEST(broadcast_packet, another_secret_or_none_is_a_bad_mac) {
-  auto bytes = encode_announcement("chat@10.10.10.7", t0, "s3cret");
+  auto bytes = encode_announcement("chat@127.0.0.7", t0, "s3cret");
   EXPECT_EQ(decode_announcement(bytes, "other", t0, 30s).error(),
             refusal::bad_mac);
   EXPECT_EQ(decode_announcement(bytes, "", t0, 30s).error(), refusal::bad_mac);
-  auto unsigned_bytes = encode_announcement("chat@10.10.10.7", t0, "");
+  auto unsigned_bytes = encode_announcement("chat@127.0.0.7", t0, "");
   EXPECT_EQ(decode_announcement(unsigned_bytes, "s3cret", t0, 30s).error(),
             refusal::bad_mac);
 }
 
 TEST(broadcast_packet, timestamps_outside_the_window_are_stale) {
-  auto bytes = encode_announcement("chat@10.10.10.7", t0, "s3cret");
+  auto bytes = encode_announcement("chat@127.0.0.7", t0, "s3cret");
   EXPECT_TRUE(decode_announcement(bytes, "s3cret", t0 + 30s, 30s));
   EXPECT_TRUE(decode_announcement(bytes, "s3cret", t0 - 30s, 30s));
   EXPECT_EQ(decode_announcement(bytes, "s3cret", t0 + 31s, 30s).error(),

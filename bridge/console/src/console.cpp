@@ -7,7 +7,6 @@
 #include "iex_expand_fun.hpp"
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -71,10 +70,6 @@ constexpr size_t max_mailbox = 1000;
 
 /// Events queued beyond this end the session: nobody types that fast.
 constexpr size_t max_queue = 10000;
-
-/// How long an iex session waits for its console's node to make the expand
-/// fun.
-constexpr std::chrono::milliseconds expand_fun_timeout{5000};
 
 } // namespace
 
@@ -272,30 +267,18 @@ private:
   void start() {
     auto n = lock_node();
     group_monitor_ = n->monitor(self_, group_, group_.node);
+    // Tab completion for `iex --remsh`, set as IEx.start/2 sets it on the
+    // node it runs on (see iex_expand_fun.hpp); without it, the group's own.
     if (flavour_ == flavour::iex)
-      set_iex_expand_fun(*n);
+      if (auto fun = detail::iex_expand_fun(*n, group_.node))
+        request(etf::make_tuple(
+          atom("setopts"),
+          etf::term{etf::list{{etf::make_tuple(atom("expand_fun"), *fun)}}}));
     if (iex_parent_)
       n->send(self_, *iex_parent_,
               etf::make_tuple(atom("begin"), *iex_ref_, self_), true);
     put_chars("cafe console on " + std::string{n->name().text()}
               + " (Erlang expressions; help(). lists them, q(). leaves)\n");
-  }
-
-  /// Tab completion for `iex --remsh`, as IEx.start/2 sets it up on the
-  /// node it runs on: IEx.CLI gives the console's group no expand fun (only
-  /// erl's own -remsh does), so it would complete from its own node's
-  /// modules until the shell's node sets `IEx.Autocomplete.remsh(node())`,
-  /// whose calls `IEx.Autocomplete.expand(Before, Shell)` come here by rpc.
-  /// The fun is Elixir code: the console's node makes it (it runs IEx), and
-  /// the session hands it back to the group. Without it (no answer in
-  /// time) the session runs on with the group's own completion.
-  void set_iex_expand_fun(node::node& n) {
-    auto fun = detail::iex_expand_fun(n, group_.node, expand_fun_timeout);
-    if (!fun)
-      return;
-    request(etf::make_tuple(
-      atom("setopts"),
-      etf::term{etf::list{{etf::make_tuple(atom("expand_fun"), *fun)}}}));
   }
 
   /// `{io_request, Self, Ref, Request}` to the group leader.
