@@ -1,0 +1,1 @@
+#include "channels/frame.hpp"

@@ -1,0 +1,1 @@
+#include "channels/utf8.hpp"
