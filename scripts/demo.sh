@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The main job, on embedded defaults: builds cafe, starts a cafe node (with
-# its own EPMD when none runs, the cookie from ~/.erlang.cookie as erl uses
-# it), lets a real Erlang node join it and talk to it, then keeps the cafe
-# node running until Ctrl-C so more erl/iex nodes can join:
-#   erl -sname me  ->  net_adm:ping('cafe@HOST'), {echo, 'cafe@HOST'} ! {self(), hi}.
-#                      gen_server:call({counter, 'cafe@HOST'}, incr).
+# The main job, on embedded defaults: builds cafe and starts a local
+# three-node chat cluster (cafe-chat on ports 8080, 8081, 8082), the nodes
+# finding each other through the EPMD the first one embeds (none needs to
+# be installed), the cookie from ~/.erlang.cookie as erl uses it. Open any
+# of the URLs it prints, in several tabs or browsers: every node shares the
+# rooms, the history and who is present. Ctrl-C stops all three.
+#
+# Add an Elixir node that joins room:lobby over the Phoenix.PubSub wire and
+# posts a message (from another shell, while this runs):
+#   elixir --sname ex apps/chat/elixir/chat_peer.exs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache keys on relative paths, so every checkout shares one cache.
@@ -14,38 +18,56 @@ export CCACHE_BASEDIR="$PWD"
 export CCACHE_NOHASHDIR=true
 
 scripts/setup-deps.sh
+# The phoenix npm package, whose client cafe-chat serves to the page
+# (package-lock.json; the tests' dev packages are left out).
+if [[ ! -d node_modules/phoenix \
+  || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target cafe-node
+cmake --build build -j"$(nproc)" --target cafe-chat
 
-host=$(hostname -s)
-node="cafe@$host"
-build/apps/cafe-node --sname cafe &
-cafe_pid=$!
-trap 'kill $cafe_pid 2>/dev/null; wait $cafe_pid 2>/dev/null' EXIT
-sleep 1
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  ((${#pids[@]})) || return 0
+  echo
+  echo "== stopping the chat nodes"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+ready_line() { # LOG: waits up to 30 s for cafe-chat's ready line
+  local log=$1 i
+  for ((i = 0; i < 300; i++)); do
+    grep -m1 'listening on' "$log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "cafe-chat did not start; its log:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+logs=$(mktemp -d)
+for n in 1 2 3; do
+  port=$((8079 + n))
+  build/apps/chat/cafe-chat --sname "chat$n" --port "$port" \
+    --discovery local-epmd --local-epmd.interval 1000 \
+    >"$logs/chat$n.out" 2>"$logs/chat$n.log" &
+  pids+=($!)
+  # The first node's embedded EPMD must be up before the others register.
+  ready_line "$logs/chat$n.out" >/dev/null
+done
 
 echo
-echo "== a real Erlang node joins $node"
-erl -sname "demo_$$" -noshell -kernel inet_dist_use_interface '{127,0,0,1}' \
-  -eval "
-  Cafe = '$node',
-  io:format(\"net_adm:ping(~p) -> ~p~n\", [Cafe, net_adm:ping(Cafe)]),
-  io:format(\"nodes() -> ~p~n\", [nodes()]),
-  {echo, Cafe} ! {self(), {hello, <<\"from erl\">>, [1.5, 1 bsl 70, #{k => v}]}},
-  receive {From, Reply} ->
-    io:format(\"echo from ~p (on ~p): ~p~n\", [From, node(From), Reply])
-  after 5000 -> io:format(\"no reply from echo~n\")
-  end,
-  Counter = {counter, Cafe},
-  io:format(\"gen_server:call(counter, incr) -> ~p~n\", [gen_server:call(Counter, incr)]),
-  io:format(\"gen_server:call(counter, {add, 41}) -> ~p~n\", [gen_server:call(Counter, {add, 41})]),
-  Kv = {kv, Cafe},
-  ok = gen_server:call(Kv, {put, <<\"lang\">>, [erlang, {cpp, caf}]}),
-  io:format(\"gen_server:call(kv, {get, <<\\\"lang\\\">>}) -> ~p~n\", [gen_server:call(Kv, {get, <<\"lang\">>})]),
-  halt()."
-
+echo "== cafe-chat: three nodes, one cluster (logs in $logs)"
+for n in 1 2 3; do
+  echo "   node chat$n: http://localhost:$((8079 + n))/"
+done
 echo
-echo "== $node keeps running; join it from another shell:"
-echo "   erl -sname me -eval \"net_adm:ping('$node')\"     (or: iex --sname me)"
-echo "   Ctrl-C stops it."
-wait $cafe_pid
+echo "   Add an Elixir node that joins room:lobby and posts a message:"
+echo "     elixir --sname ex apps/chat/elixir/chat_peer.exs"
+echo "   Ctrl-C stops the cluster."
+wait "${pids[0]}"

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages cafe builds and tests with, by name.
 # Idempotent and quick when everything is already there.
+#   scripts/setup-deps.sh           what building and the demo need
+#   scripts/setup-deps.sh --tests   also what only the tests need (chromium)
 set -euo pipefail
+
+with_tests=0
+if [[ ${1:-} == --tests ]]; then with_tests=1; fi
 
 packages=(
   # toolchain
@@ -20,7 +25,15 @@ packages=(
   dnsmasq-base
   # used by the tests' helper scripts
   python3 iproute2 procps
+  # cafe-chat serves the phoenix npm package; its tests run in Node
+  nodejs
 )
+# Debian's npm, unless an npm is already there (a nodesource nodejs brings
+# its own and conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+# The chat's browser tests drive Debian's Chromium (playwright-core never
+# downloads a browser).
+if ((with_tests)); then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -35,7 +35,15 @@ stage_done() { # NAME
   stage_start=$now
 }
 
-scripts/setup-deps.sh
+scripts/setup-deps.sh --tests
+# The npm packages of the chat's tests (package-lock.json), again whenever
+# the lockfile is newer than the last install or a dev package is missing
+# (scripts/demo.sh installs without them). No install scripts run:
+# playwright-core drives Debian's chromium and never downloads a browser.
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/ws \
+  || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --ignore-scripts --no-audit --no-fund
+fi
 stage_done "packages"
 
 jobs=$(nproc)

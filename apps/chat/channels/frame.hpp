@@ -3,6 +3,7 @@
 #include "cafe/expected.hpp"
 
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,14 @@ enum class frame_errc {
 };
 
 const char* to_string(frame_errc e) noexcept;
+
+/// The largest text frame `decode` accepts, in bytes. Chat frames are a
+/// few hundred bytes; the cap bounds what one frame can make us allocate.
+inline constexpr size_t max_frame_bytes = 1024 * 1024;
+
+/// The deepest JSON nesting `decode` accepts (the frame's own array or
+/// object counts as one level). Boost.JSON's parser recurses per level.
+inline constexpr size_t max_json_depth = 32;
 
 /// Decodes one text frame. Phoenix ignores extra elements after the fifth
 /// (V2); numbers given as refs are accepted and kept as their decimal text.

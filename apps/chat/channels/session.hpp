@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cafe::chat::channels {
 
@@ -31,8 +32,11 @@ public:
 
   /// The channel joined (or being joined) under `join_ref` ends: the client
   /// left, joined the topic again, or the socket closed. Nothing to answer.
-  virtual void leave(const std::string& topic, const std::string& join_ref)
-    = 0;
+  /// A join given up before its answer sees `leave` twice when the answer
+  /// is `ok`: once when given up, once when the late answer is handed back
+  /// (so an asynchronous room that adds the member on join cannot leak
+  /// it). Treat `leave` as idempotent.
+  virtual void leave(const std::string& topic, const std::string& join_ref) = 0;
 
   /// An application event on a joined channel. Answer with
   /// `session::reply` for `ref`, or not at all (Phoenix's `:noreply`).
@@ -56,6 +60,8 @@ namespace close_code {
 inline constexpr uint16_t invalid_payload = 1007;
 /// A binary frame (this server speaks JSON only).
 inline constexpr uint16_t unsupported_data = 1003;
+/// Too many frames for a channel whose join is not answered yet.
+inline constexpr uint16_t policy_violation = 1008;
 } // namespace close_code
 
 /// The Phoenix Channels protocol of one socket (Phoenix.Socket's side),
@@ -68,6 +74,12 @@ class session {
 public:
   /// Phoenix's `max_channels_per_transport` default.
   static constexpr size_t default_max_channels = 100;
+
+  /// Frames a channel holds while its join is being answered (Phoenix's
+  /// socket process handles a join before the next frame; here the answer
+  /// may come later, so the frames behind it wait). One more closes the
+  /// connection with `close_code::policy_violation`.
+  static constexpr size_t max_pending_per_channel = 100;
 
   session(session_callee& app, version v,
           size_t max_channels = default_max_channels);
@@ -124,13 +136,29 @@ public:
 private:
   struct channel {
     std::string join_ref;
+    /// The phx_join's own ref, echoed in the join reply.
+    std::optional<std::string> join_msg_ref;
     bool joined = false;
     /// The join_ref of the channel this join replaces (a duplicate join),
     /// closed once this one is answered.
     std::optional<std::string> replaces;
+    /// Frames for this channel that arrived while joining, in order.
+    std::vector<message> pending;
+  };
+
+  enum class state {
+    open,
+    /// The session asked the callee to close: input is ignored.
+    closing,
+    /// The transport is gone (`closed()`).
+    closed,
   };
 
   void dispatch(message m);
+  void handle_join(message m);
+  void handle_leave(message m);
+  void handle_event(message m);
+  void fail(uint16_t code, std::string reason);
   void send(const message& m);
   void reply_to(const message& m, const std::optional<std::string>& join_ref,
                 std::string_view status, boost::json::object response);
@@ -139,6 +167,7 @@ private:
   version version_;
   size_t max_channels_;
   std::map<std::string, channel, std::less<>> channels_;
+  state state_ = state::open;
 };
 
 } // namespace cafe::chat::channels

@@ -81,8 +81,7 @@ public:
 
   /// The upgrade is done: the handler for this client.
   virtual std::shared_ptr<client_handler>
-  connect(std::shared_ptr<client_link> link, const upgrade_request& req)
-    = 0;
+  connect(std::shared_ptr<client_link> link, const upgrade_request& req) = 0;
 
   /// A request for a path that is not a static file or the socket:
   /// an answer, or nothing for 404.

@@ -46,6 +46,9 @@ struct server_config {
   /// A socket that sends nothing for this long is closed (Phoenix: 60 s;
   /// the client's heartbeat is every 30 s).
   std::chrono::milliseconds idle_timeout{60'000};
+  /// A client whose socket takes no frame (or no close frame) for this long
+  /// is dropped: it stopped reading, and the kernel's buffers are full.
+  std::chrono::milliseconds write_timeout{30'000};
   /// Time to finish an HTTP request or the upgrade.
   std::chrono::milliseconds request_timeout{15'000};
   /// `stop()` waits this long for clients to take their close frames.
@@ -54,11 +57,15 @@ struct server_config {
 
 /// Counters for /metrics; monotonic unless named otherwise.
 struct server_stats {
+  /// TCP connections, HTTP or upgraded (what `max_connections` limits).
   std::atomic<uint64_t> connections_open{0}; // gauge
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> frames_in{0};
   std::atomic<uint64_t> frames_out{0};
   std::atomic<uint64_t> slow_clients_dropped{0};
+  /// Bytes handed to `client_link::send` and not yet written or dropped,
+  /// over all clients (each is capped at `max_queued_bytes`).
+  std::atomic<uint64_t> queued_bytes{0}; // gauge
   std::atomic<uint64_t> upgrades_refused{0};
   std::atomic<uint64_t> http_requests{0};
 };

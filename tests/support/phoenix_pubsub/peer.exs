@@ -34,6 +34,10 @@
 
 here = __DIR__
 Code.require_file("lib/phoenix_pubsub.ex", here)
+# PHX_PEER_CHANNELS=false: a node with Phoenix.PubSub only, no Phoenix
+# channels (no Phoenix.Channel.Server module), as many Elixir apps are.
+unless System.get_env("PHX_PEER_CHANNELS") == "false",
+  do: Code.require_file("lib/phoenix_channel_server.ex", here)
 Code.require_file("lib/phx_peer.ex", here)
 
 defmodule PhxPeer.Repl do

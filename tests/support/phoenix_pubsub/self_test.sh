@@ -8,13 +8,22 @@
 #      local_broadcast(_from), direct_broadcast (other node and itself),
 #      custom dispatcher with subscription metadata, duplicate subscription,
 #      unsubscribe, node_name; 10,000 messages from one publisher in order.
+#      Then the Phoenix side (lib/phoenix_channel_server.ex): Endpoint-style
+#      broadcasts through Phoenix.Channel.Server reach plain subscribers as
+#      %Phoenix.Socket.Broadcast{} on both nodes, fastlane subscribers'
+#      transports as one encoded frame per serializer, intercepting channel
+#      processes as the struct; from is skipped on its own node only; other
+#      terms are plain-sent; the forwarded term's bytes match PHOENIX.md.
 #   2. pool_size 2, nodes a2 (pool 2), b2 (pool 2, broadcast_pool_size 1)
 #      and c2, which runs only the pg scope and plays a foreign node: its
 #      "spies" are registered under the group names and joined to the pg
 #      groups, and see the raw {:forward_to_local, ...} tuples. Checks which
 #      group each publisher picks (phash2(self(), broadcast_pool_size)), the
 #      exact forwarded tuple (also with a custom dispatcher and for
-#      direct_broadcast), and a foreign publisher sending to a worker.
+#      direct_broadcast), and a foreign publisher sending to a worker;
+#      Endpoint.broadcast's tuple as a foreign node sees it, and a %Broadcast{}
+#      with dispatcher Phoenix.Channel.Server from the foreign node (what
+#      cafe-chat sends) reaching a subscriber.
 #
 # Every expected value is written out here, independently of the double.
 # Non-arrival is shown with a marker that must come next (same sender,
@@ -159,6 +168,72 @@ got b1 sb_seq '[{:seq_end, 8}]'
 phx_expect a1 'Enum.map([:sa1, :sa2, :sam, :sa_seq], &PhxPeer.messages/1)' '[[], [], [], []]'
 phx_expect b1 'Enum.map([:sb1, :sb2, :sb3, :sbm, :sb_seq], &PhxPeer.messages/1)' '[[], [], [], [], []]'
 
+
+phx_section "== Phoenix.Channel.Server (lib/phoenix_channel_server.ex) on a1, b1"
+B='%Phoenix.Socket.Broadcast'
+# Plain subscribers (a socket-id topic or app code): the struct itself.
+phx_eval a1 'PhxPeer.start_subscriber(:ca, ["room:lobby"])'
+phx_eval b1 'PhxPeer.start_subscriber(:cb, ["room:lobby"])'
+# Channel stand-ins subscribed as a joined channel is, with fastlane
+# metadata naming their transport (collectors :ctp, :ctp2), the stand-in
+# serializer and the intercepted events.
+phx_eval b1 'PhxPeer.start_collector(:ctp); PhxPeer.start_collector(:ctp2); :ok'
+phx_eval b1 'PhxPeer.start_subscriber(:cch, ["room:lobby"], metadata: {:fastlane, Process.whereis(:ctp), PhxPeer.TermSerializer, ["shout"]}); PhxPeer.start_subscriber(:cch2, ["room:lobby"], metadata: {:fastlane, Process.whereis(:ctp2), PhxPeer.TermSerializer, ["shout"]}); :ok'
+# cmark K: a1 sends {:m, K} to every subscriber of room:lobby (default
+# dispatcher, same sender and worker as what precedes it).
+cmark() {
+  phx_eval a1 "Phoenix.PubSub.broadcast(MyApp.PubSub, \"room:lobby\", {:m, $1})"
+}
+# fast K EVENT PAYLOAD: both transports next hold the SAME encoded frame
+# (fastlane!/1 ran once for the two subscribers) of that broadcast.
+fast() {
+  phx_expect b1 '(with {:ok, [x]} <- PhxPeer.take(:ctp, 1, 10_000), {:ok, [y]} <- PhxPeer.take(:ctp2, 1, 10_000), {:socket_push, :term, {PhxPeer.TermSerializer, n, f}} when is_integer(n) <- x, do: {x === y, f})' "{true, [nil, nil, \"room:lobby\", $2, $3]}"
+}
+
+phx_section "-- Endpoint.broadcast: plain subscribers get the struct, fastlane the frame"
+phx_expect a1 'PhxPeer.Endpoint.broadcast("room:lobby", "new_msg", %{"body" => "hi", "user" => "ann"})' ':ok'
+cmark 11
+got a1 ca "[$B{topic: \"room:lobby\", event: \"new_msg\", payload: %{\"body\" => \"hi\", \"user\" => \"ann\"}}, {:m, 11}]"
+got b1 cb "[$B{topic: \"room:lobby\", event: \"new_msg\", payload: %{\"body\" => \"hi\", \"user\" => \"ann\"}}, {:m, 11}]"
+fast 11 '"new_msg"' '%{"body" => "hi", "user" => "ann"}'
+# The channel processes themselves got only the marker.
+for c in cch cch2; do got b1 $c '[{:m, 11}]'; done
+
+phx_section "-- an intercepted event goes to the channel process, not the transport"
+phx_expect a1 'PhxPeer.Endpoint.broadcast!("room:lobby", "shout", %{n: 1})' ':ok'
+phx_expect a1 'PhxPeer.Endpoint.broadcast("room:lobby", "after_shout", %{n: 2})' ':ok'
+cmark 12
+for c in cch cch2; do got b1 $c "[$B{topic: \"room:lobby\", event: \"shout\", payload: %{n: 1}}, {:m, 12}]"; done
+# The transports' next frame is the one after the intercepted event.
+fast 12 '"after_shout"' '%{n: 2}'
+got a1 ca "[$B{topic: \"room:lobby\", event: \"shout\", payload: %{n: 1}}, $B{topic: \"room:lobby\", event: \"after_shout\", payload: %{n: 2}}, {:m, 12}]"
+got b1 cb "[$B{topic: \"room:lobby\", event: \"shout\", payload: %{n: 1}}, $B{topic: \"room:lobby\", event: \"after_shout\", payload: %{n: 2}}, {:m, 12}]"
+
+phx_section "-- broadcast_from skips from on its own node only"
+phx_expect a1 'PhxPeer.Endpoint.broadcast_from(Process.whereis(:ca), "room:lobby", "from_ca", %{})' ':ok'
+phx_expect a1 'Phoenix.Channel.Server.broadcast_from(MyApp.PubSub, :erpc.call(:"b1@127.0.0.1", Process, :whereis, [:cb]), "room:lobby", "from_cb", %{})' ':ok'
+cmark 13
+got a1 ca "[$B{topic: \"room:lobby\", event: \"from_cb\", payload: %{}}, {:m, 13}]"
+got b1 cb "[$B{topic: \"room:lobby\", event: \"from_ca\", payload: %{}}, $B{topic: \"room:lobby\", event: \"from_cb\", payload: %{}}, {:m, 13}]"
+fast 13 '"from_ca"' '%{}'
+fast 13 '"from_cb"' '%{}'
+for c in cch cch2; do got b1 $c '[{:m, 13}]'; done
+
+phx_section "-- local_broadcast stays on the node; other terms are sent as they are"
+phx_expect a1 'PhxPeer.Endpoint.local_broadcast("room:lobby", "local", %{})' ':ok'
+phx_expect a1 'Phoenix.PubSub.broadcast(MyApp.PubSub, "room:lobby", {:plain, 14}, Phoenix.Channel.Server)' ':ok'
+cmark 14
+got a1 ca "[$B{topic: \"room:lobby\", event: \"local\", payload: %{}}, {:plain, 14}, {:m, 14}]"
+got b1 cb '[{:plain, 14}, {:m, 14}]'
+# A non-Broadcast term goes to the channel process, never to a transport.
+for c in cch cch2; do got b1 $c '[{:plain, 14}, {:m, 14}]'; done
+phx_expect b1 'Enum.map([:ctp, :ctp2, :cb, :cch, :cch2], &PhxPeer.messages/1)' '[[], [], [], [], []]'
+phx_expect a1 'PhxPeer.messages(:ca)' '[]'
+
+# The forwarded term is PHOENIX.md §5.2's test vector, byte for byte
+# (OTP 25 writes ATOM_EXT, map keys in term order).
+phx_expect a1 'Base.encode16(:erlang.term_to_binary({:forward_to_local, "room:lobby", %Phoenix.Socket.Broadcast{topic: "room:lobby", event: "new_msg", payload: %{"body" => "hi"}}, Phoenix.Channel.Server}))' '"836804640010666F72776172645F746F5F6C6F63616C6D0000000A726F6F6D3A6C6F626279740000000464000A5F5F7374727563745F5F64001F456C697869722E50686F656E69782E536F636B65742E42726F6164636173746400056576656E746D000000076E65775F6D73676400077061796C6F616474000000016D00000004626F64796D000000026869640005746F7069636D0000000A726F6F6D3A6C6F62627964001D456C697869722E50686F656E69782E4368616E6E656C2E536572766572"'
+
 phx_stop a1
 phx_stop b1
 
@@ -249,6 +324,17 @@ phx_expect b2 'with {:ok, l} <- PhxPeer.take(:sb, 2, 10_000), do: Enum.sort(l)' 
 phx_eval a2 "w = Process.whereis($A); send(w, {:forward_to_local, :not_binary, :x, Phoenix.PubSub}); :ok"
 phx_expect a2 "PhxPeer.eventually(fn -> n = Process.whereis($A); is_pid(n) and n != w and PhxPeer.local_members($A) == [n] end)" ':ok'
 phx_expect c2 "PhxPeer.eventually(fn -> :erpc.call(:\"a2@127.0.0.1\", Process, :whereis, [$A]) in PhxPeer.members($A) end)" ':ok'
+
+
+phx_section "-- Endpoint.broadcast on the wire; a foreign Broadcast reaches subscribers"
+phx_expect a2 'PhxPeer.Endpoint.broadcast("raw", "new_msg", %{"body" => "hi"})' ':ok'
+spied a2 'elem(gs, :erlang.phash2(self(), 2))' '[{:forward_to_local, "raw", %Phoenix.Socket.Broadcast{topic: "raw", event: "new_msg", payload: %{"body" => "hi"}}, Phoenix.Channel.Server}]'
+spied a2 'elem(gs, 1 - :erlang.phash2(self(), 2))' '[]'
+got a2 sa '[%Phoenix.Socket.Broadcast{topic: "raw", event: "new_msg", payload: %{"body" => "hi"}}]'
+got b2 sb '[%Phoenix.Socket.Broadcast{topic: "raw", event: "new_msg", payload: %{"body" => "hi"}}]'
+# What cafe-chat sends: the 4-tuple with this dispatcher, to a worker.
+phx_eval c2 "send({$A, :\"b2@127.0.0.1\"}, {:forward_to_local, \"raw\", %Phoenix.Socket.Broadcast{topic: \"raw\", event: \"new_msg\", payload: %{\"body\" => \"from c2\"}}, Phoenix.Channel.Server})"
+got b2 sb '[%Phoenix.Socket.Broadcast{topic: "raw", event: "new_msg", payload: %{"body" => "from c2"}}]'
 
 phx_expect a2 'PhxPeer.messages(:sa)' '[]'
 phx_expect b2 'PhxPeer.messages(:sb)' '[]'
