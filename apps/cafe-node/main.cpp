@@ -8,7 +8,10 @@
 //             pubsub topic "kv" and applies {put, K, V} / {delete, K}
 //             broadcast on "kv:commands"
 //
-// each a member of the pg group of its name (scope `pg`), a Phoenix.PubSub
+// each a member of the pg group of its name (scope `pg`), echo and counter
+// also the global names {echo, NodeName} and {counter, NodeName} (global
+// runs on every visible cafe node, so `global:sync()` on BEAM nodes
+// returns), a Phoenix.PubSub
 // (--pubsub NAME, --pubsub-pool-size N) shared with Elixir nodes running
 // one of the same name and pool size, discovery of its peers (--discovery
 // KIND, see cafe-node --help),
@@ -26,6 +29,8 @@
 #include "cafe/console/console.hpp"
 #include "cafe/discovery/actor_events.hpp"
 #include "cafe/discovery/setup.hpp"
+#include "cafe/groups/global_exports.hpp"
+#include "cafe/groups/global_names.hpp"
 #include "cafe/groups/pg_exports.hpp"
 #include "cafe/groups/process_groups.hpp"
 #include "cafe/groups/topics.hpp"
@@ -139,6 +144,20 @@ int main(int argc, char** argv) {
   groups.join("echo"_atom, echo);
   groups.join("counter"_atom, counter);
   groups.join("kv"_atom, kv);
+  // {echo, NodeName} and {counter, NodeName} in global, as an Erlang app
+  // registers a singleton per node; taking global's lock is quick while no
+  // peer is connected yet.
+  auto global_server = services::global_of(*nd);
+  if (global_server) {
+    groups::global_names names{br, global_server};
+    for (auto& [what, who] :
+         {std::pair{"echo"_atom, echo}, std::pair{"counter"_atom, counter}}) {
+      auto name = etf::make_tuple(what, nd->name());
+      if (auto ok = names.register_name(name, who); !ok || !*ok)
+        cafe::logger().warn("cannot register {{{}, {}}} in global", what.text(),
+                            nd->name().text());
+    }
+  }
   br->monitor_nodes(logger);
   if (*keeper)
     discovery::forward_events(**keeper, logger);
@@ -153,6 +172,8 @@ int main(int argc, char** argv) {
   });
   apps::add_demo_exports(*table, actors, br);
   groups::add_pg_exports(*table, scopes);
+  if (global_server)
+    groups::add_global_exports(*table, global_server);
   // `erl -remsh`, `iex --remsh` and `erl_call -e` evaluate here.
   auto console = console::add_console(*table, nd);
   auto server = std::make_unique<rpc::server>(actors, br, table);

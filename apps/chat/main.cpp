@@ -12,6 +12,7 @@
 #include "cafe/actor/bridge.hpp"
 #include "cafe/discovery/actor_events.hpp"
 #include "cafe/discovery/setup.hpp"
+#include "cafe/groups/global_exports.hpp"
 #include "cafe/groups/topics.hpp"
 #include "cafe/log.hpp"
 #include "cafe/node/node.hpp"
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
     exit_status = status;
     sys.shutdown();
   });
+  if (auto gl = services::global_of(*nd))
+    groups::add_global_exports(*table, gl);
   auto rpc_server = std::make_unique<rpc::server>(sys.actors(), br, table);
 
   auto svc = std::make_shared<chat::app::services>();

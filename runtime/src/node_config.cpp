@@ -13,6 +13,7 @@ node::config node_config(const node_options& opts) {
   cfg.listen_address = opts.listen_address;
   cfg.listen_port = opts.listen_port;
   cfg.hidden = opts.hidden;
+  cfg.connect_all = opts.connect_all;
   cfg.ticktime = opts.ticktime;
   return cfg;
 }

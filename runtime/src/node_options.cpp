@@ -238,6 +238,9 @@ po::options_description node_description() {
                                    "connect as a hidden node")(
     "ticktime", po::value<count_arg>()->value_name("SECONDS"),
     "net_ticktime in seconds (default: 60)")(
+    "connect-all", po::value<bool>()->value_name("BOOL"),
+    "false: global takes no part with nodes that come up and connects to no "
+    "node they know (erl's -connect_all; default: true)")(
     "log-level", po::value<level_arg>()->value_name("LEVEL"),
     "trace, debug, info, warn, error, critical or off (default: info)")(
     "threads", po::value<count_arg>()->value_name("N"), threads_help.c_str())(
@@ -330,6 +333,8 @@ to_node_options(const po::variables_map& vm) {
     result.listen_port = x.port;
   }
   result.hidden = vm["hidden"].as<bool>();
+  if (vm.count("connect-all"))
+    result.connect_all = vm["connect-all"].as<bool>();
   if (vm.count("ticktime"))
     result.ticktime
       = std::chrono::seconds{vm["ticktime"].as<count_arg>().value};

@@ -7,9 +7,13 @@
 // changes on topic "kv" and drives kv through "kv:commands", with the
 // default name and pool size and with --pubsub / --pubsub-pool-size; and
 // when cafe-node is SIGKILLed, the peers' scopes survive and drop its
-// members. Every node has a long name on 127.0.0.1; the fixture's
-// in-process node runs the test's private EPMD, which cafe-node, erl and
-// elixir all use.
+// members. And global: `global:sync()` returns on erl and Elixir with
+// cafe-node connected, echo and counter are `{echo, Node}` and
+// `{counter, Node}` there (a gen_server call from erl, a GenServer.call
+// from Elixir), names registered on erl are known to cafe-node over rpc,
+// and cafe-node's names vanish when it is killed. Every node has a long name on
+// 127.0.0.1; the fixture's in-process node runs the test's private EPMD, which
+// cafe-node, erl and elixir all use.
 
 #include "cafe/etf/compare.hpp"
 #include "cafe/etf/match.hpp"
@@ -378,6 +382,54 @@ TEST_F(cafe_node_groups, peers_scopes_survive_a_killed_cafe_node) {
             etf::term{"ok"_atom});
   EXPECT_EQ(ex->eval("'Elixir.PhxPeer':next(sub, 10000)", 15s),
             etf::term{"after_kill"_atom});
+}
+
+TEST_F(cafe_node_groups, global_names_both_ways) {
+  auto cafe = start_cafe_node();
+  auto a = start_erl_pg("a");
+  auto ex = start_elixir("ex", "Cafe.PubSub", 1);
+  auto node = quoted(cafe_node_name);
+  // global:sync() waits for every node in nodes(): it returns only because
+  // cafe-node speaks global.
+  for (auto* peer : {a.get(), ex.get()})
+    EXPECT_EQ(peer->eval("global:sync()", 30s), etf::term{"ok"_atom})
+      << peer->name().text();
+  auto echo = a->eval("global:whereis_name({echo, " + node + "})");
+  ASSERT_TRUE(echo.is<etf::pid>()) << etf::to_string(echo);
+  EXPECT_EQ(echo.get<etf::pid>().node, cafe_node_name);
+  EXPECT_EQ(ex->eval("global:whereis_name({echo, " + node + "})"), echo);
+  EXPECT_EQ(a->eval("global:send({echo, " + node
+                    + "}, {self(), hi}), "
+                      "receive {_, M} -> M after 10000 -> timeout end"),
+            etf::term{"hi"_atom});
+  EXPECT_EQ(
+    a->eval("gen_server:call({global, {counter, " + node + "}}, incr, 10000)"),
+    etf::term{int64_t{1}});
+  // Elixir's GenServer.call({:global, {:counter, node}}, :incr).
+  EXPECT_EQ(ex->eval("'Elixir.GenServer':call({global, {counter, " + node
+                     + "}}, incr, 10000)"),
+            etf::term{int64_t{2}});
+  // A name registered on erl, seen from cafe-node (global over rpc).
+  ASSERT_EQ(a->eval("global:register_name(from_erl, self())"),
+            etf::term{"yes"_atom});
+  EXPECT_TRUE(
+    eval_until(*a, on_cafe("global, whereis_name, [from_erl]") + " =:= self()",
+               etf::term{true}));
+  EXPECT_EQ(
+    a->eval("lists:sort(" + on_cafe("global, registered_names, []") + ")"),
+    sorted(erl_term("[from_erl, {echo, 'cafe@127.0.0.1'}, "
+                    "{counter, 'cafe@127.0.0.1'}]")));
+  // cafe-node killed: its names vanish everywhere, sync still returns.
+  ASSERT_EQ(::kill(cafe->pid(), SIGKILL), 0);
+  ASSERT_TRUE(eventually([&] { return cafe->exited(); }, 10s));
+  (void)cafe->stop(0ms);
+  for (auto* peer : {a.get(), ex.get()}) {
+    EXPECT_TRUE(eval_until(*peer, "global:whereis_name({echo, " + node + "})",
+                           etf::term{"undefined"_atom}))
+      << peer->name().text();
+    EXPECT_EQ(peer->eval("global:sync()", 30s), etf::term{"ok"_atom});
+  }
+  EXPECT_EQ(a->eval("global:registered_names()"), erl_term("[from_erl]"));
 }
 
 } // namespace

@@ -88,7 +88,28 @@ node::~node() {
   stop();
 }
 
+void node::on_stop(std::function<void()> fn) {
+  {
+    std::lock_guard guard{impl_->mtx};
+    if (!impl_->stopped) {
+      impl_->stop_hooks.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
 void node::stop() {
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard guard{impl_->mtx};
+    if (impl_->stopped)
+      return;
+    hooks.swap(impl_->stop_hooks);
+  }
+  for (auto i = hooks.rbegin(); i != hooks.rend(); ++i)
+    (*i)();
+  hooks.clear();
   std::vector<std::shared_ptr<connection::dist_connection>> conns;
   // Let go of the spawn server after the lock: it may own what owns us.
   spawn_server spawns;

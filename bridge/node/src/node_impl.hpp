@@ -70,6 +70,9 @@ struct node::impl : connection::owner,
   spawn_table pending_spawns;
   /// Serves peers' spawn requests; none: they get `notsup`.
   spawn_server spawns;
+  /// Run first by `stop`, last added first (services that must leave while
+  /// the connections are up); they also keep what they capture alive.
+  std::vector<std::function<void()>> stop_hooks;
   bool stopped = false;
 
   // -- sending (sending.cpp) --------------------------------------------------

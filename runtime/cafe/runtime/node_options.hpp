@@ -48,6 +48,10 @@ struct node_options {
   /// `--hidden`: connect without joining the global group of nodes.
   bool hidden = false;
 
+  /// `--connect-all false`, erl's `-connect_all false`: global takes no
+  /// part with nodes that come up and connects to no node they know.
+  bool connect_all = true;
+
   /// `--ticktime`: Erlang's net_ticktime.
   std::chrono::seconds ticktime{60};
 

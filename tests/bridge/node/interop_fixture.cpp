@@ -437,6 +437,9 @@ interop_fixture::start_cafe(const std::function<void(node::config&)>& tweak) {
   // The defaults are every interface, as for erl and epmd: loopback only.
   cfg.epmd_listen_addresses = {"127.0.0.1"};
   cfg.listen_address = "127.0.0.1";
+  // The suites of the node and of the other services see a node without
+  // global's traffic; the global suites start it themselves.
+  cfg.run_global = false;
   if (tweak)
     tweak(cfg);
   auto must_embed = nodes_.empty() && !external_epmd_ && cfg.embedded_epmd

@@ -43,6 +43,13 @@ struct config {
   uint16_t listen_port = 0;
   /// Connect without joining the global group of nodes.
   bool hidden = false;
+  /// erl's `-connect_all`: whether the `global` service (services::
+  /// start_node) takes part in global with nodes that come up and connects
+  /// to the nodes they know. The node itself only carries the setting.
+  bool connect_all = true;
+  /// Whether services::start_node runs `global` on this node (never on a
+  /// hidden one). Tests of other services turn it off.
+  bool run_global = true;
   std::chrono::milliseconds ticktime{std::chrono::seconds{60}};
   /// Output bytes queued per connection before senders are told it is busy.
   size_t busy_limit = size_t{1} << 20;

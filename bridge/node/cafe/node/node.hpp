@@ -46,8 +46,14 @@ public:
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  /// Closes every connection, unregisters from EPMD, stops listening.
+  /// Runs the `on_stop` hooks, closes every connection, unregisters from
+  /// EPMD, stops listening.
   void stop();
+
+  /// Runs `fn` at the start of `stop` (before the connections close), last
+  /// added first; holds it, and what it captures, until then. A service
+  /// started on the node (e.g. `global`) hands it its own stop.
+  void on_stop(std::function<void()> fn);
 
   // -- identity ---------------------------------------------------------------
 
