@@ -45,6 +45,14 @@ bool global_names::send(const etf::term& name, const etf::term& msg) const {
   return server_->send(name, msg).has_value();
 }
 
+expected<bool, std::string> global_names::set_lock(const etf::term& id) const {
+  return server_->set_lock(id);
+}
+
+expected<void, std::string> global_names::del_lock(const etf::term& id) const {
+  return server_->del_lock(id);
+}
+
 std::optional<etf::term>
 global_names::trans(const etf::term& id,
                     const std::function<etf::term()>& fn) const {

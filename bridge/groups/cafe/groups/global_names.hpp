@@ -53,6 +53,16 @@ public:
   /// unknown.
   bool send(const etf::term& name, const etf::term& msg) const;
 
+  /// global:set_lock({Resource, Requester}) on this node and every
+  /// visible node: true when set (global retries until the server's
+  /// timeout). The lock is held by this node's global server (global's
+  /// lock calls answer the holding process, which an actor's mailbox
+  /// cannot hand back), until `del_lock` or the node goes down.
+  expected<bool, std::string> set_lock(const etf::term& id) const;
+
+  /// global:del_lock({Resource, Requester}).
+  expected<void, std::string> del_lock(const etf::term& id) const;
+
   /// global:trans({Resource, Requester}, Fun): runs `fn` holding the
   /// cluster-wide lock `id`; nothing when the lock could not be set.
   std::optional<etf::term> trans(const etf::term& id,
