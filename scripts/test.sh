@@ -62,9 +62,11 @@ stage_done "hosts variants"
 # Sanitizer builds, with clang, so that CI also compiles the tree with a
 # second compiler: ASan+UBSan over the suites labelled `sanitize` (fuzzing,
 # truncation, protocol cores, the mapping, the live node and bridge against
-# real erl, the runtime), then TSan over those labelled `tsan` (connection,
-# node and bridge, where Asio threads hand over to CAF). Only the test
-# executables and what they link are built. CMake keeps the compiler a build
+# real erl, the runtime, the chat's protocol core, rooms and HTTP server),
+# then TSan over those labelled `tsan` (connection, node and bridge, where
+# Asio threads hand over to CAF, and the chat's HTTP server). Apps are
+# configured for their suites; only the test executables and what they
+# link are built. CMake keeps the compiler a build
 # tree was first configured with, so a g++ tree starts over.
 sanitized_build() { # DIR SANITIZERS LABEL BUILD_TYPE
   if [[ -f $1/CMakeCache.txt ]] \
@@ -74,7 +76,7 @@ sanitized_build() { # DIR SANITIZERS LABEL BUILD_TYPE
   CC=clang CXX=clang++ cmake -S . -B "$1" -G Ninja \
     -DCMAKE_BUILD_TYPE="$4" \
     -DCAFE_SANITIZE="$2" -DCAFE_SANITIZE_SUITES="$3" \
-    -DCAFE_BUILD_APPS=OFF -DCAFE_BUILD_BENCH=OFF
+    -DCAFE_BUILD_APPS=ON -DCAFE_BUILD_BENCH=OFF
   local targets
   targets=$(cmake --build "$1" --target help \
     | sed -n 's/^\(test_[a-z0-9_]*\): .*/\1/p')
