@@ -723,7 +723,7 @@ TEST_F(dns_live, a_server_that_never_answers_times_out_on_the_io_context) {
 }
 
 TEST_F(dns_live, configuration_words) {
-  auto self = etf::atom{"app@10.0.0.1"};
+  auto self = etf::atom{"app@127.0.0.9"};
   // No query: an error naming the word.
   ::unsetenv("DNS_CLUSTER_QUERY");
   auto none = discovery::make_dns_plugin(io(), self, words({}));

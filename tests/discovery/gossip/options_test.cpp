@@ -74,9 +74,9 @@ TEST(gossip_options, broadcast_only_defaults_to_the_limited_broadcast) {
   // libcluster's documented way: multicast_addr names the broadcast
   // address.
   opts = gossip_settings(parse(
-    {"--gossip.broadcast-only", "--gossip.multicast-addr", "10.10.10.255"}));
+    {"--gossip.broadcast-only", "--gossip.multicast-addr", "127.10.10.255"}));
   ASSERT_TRUE(opts) << opts.error();
-  EXPECT_EQ(opts->destination(), "10.10.10.255");
+  EXPECT_EQ(opts->destination(), "127.10.10.255");
 }
 
 TEST(gossip_options, a_config_file_section) {
@@ -103,7 +103,7 @@ TEST(gossip_options, wrong_words_are_named) {
   EXPECT_NE(
     error_of({"--gossip.if-addr", "localhost"}).find("--gossip.if-addr"),
     std::string::npos);
-  EXPECT_NE(error_of({"--gossip.multicast-addr", "10.0.0.1"})
+  EXPECT_NE(error_of({"--gossip.multicast-addr", "127.0.0.9"})
               .find("no multicast address"),
             std::string::npos);
   EXPECT_NE(error_of({"--gossip.multicast-addr", "233.252.1"})

@@ -8,6 +8,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import * as h from "./harness.mjs";
+import * as p from "./peers.mjs";
 
 const T = 15000; // per wait in the page
 
@@ -64,24 +65,17 @@ test("the chat page in Chromium on a 2-node cluster", {timeout: 240000}, async (
   let nodes = [];
   let browser;
   let proxy;
-  const dump = () => {
-    h.markFailed();
-    for (const n of nodes)
-      console.error(`--- ${n.name} log:\n${n.logTail(`${n.alive}.${n.starts}`)}`);
-  };
-  const t = {test: (name, fn) => t0.test(name, async () => {
-    try { await fn(); } catch (e) { dump(); throw e; }
-  })};
+  const t = h.loggedSubtests(t0, () => nodes);
   try {
-    h.requireProgram(h.CHROMIUM, "chromium");
+    h.requireProgram(p.CHROMIUM, "chromium");
     // The proxy first: its origin is allowed on every node.
     let upstreams = [];
-    proxy = await h.startProxy(() => upstreams);
+    proxy = await p.startProxy(() => upstreams);
     // With an allow-list the nodes' own origins must be on it too.
     nodes = await h.startCluster(2, {allowedOrigins: (ns) => [proxy.url, ...ns.map((n) => n.url)]});
     const [n1, n2] = nodes;
     upstreams = nodes;
-    browser = await h.launchChromium();
+    browser = await p.launchChromium();
 
     let alice, bob;
     await t.test("two contexts on two nodes exchange messages", async () => {
@@ -121,14 +115,14 @@ test("the chat page in Chromium on a 2-node cluster", {timeout: 240000}, async (
       assert.equal(await bob.page.locator("#messages img, #messages script, #messages b").count(), 0);
       // A nickname the server refuses is reported, not rendered as HTML.
       const mallory = await browser.newContext();
-      const p = await mallory.newPage();
-      await p.goto(n2.url);
-      await p.getByTestId("nick").fill("<img src=x onerror=window.__pwned=3>");
-      await p.getByTestId("room-name").fill("lobby");
-      await p.getByTestId("room-join").click();
-      await p.getByTestId("error").and(p.locator(":not([hidden])")).waitFor({timeout: T});
-      assert.match(await p.getByTestId("error").textContent(), /^Could not join lobby: /);
-      assert.equal(await p.evaluate(() => window.__pwned), undefined);
+      const page = await mallory.newPage();
+      await page.goto(n2.url);
+      await page.getByTestId("nick").fill("<img src=x onerror=window.__pwned=3>");
+      await page.getByTestId("room-name").fill("lobby");
+      await page.getByTestId("room-join").click();
+      await page.getByTestId("error").and(page.locator(":not([hidden])")).waitFor({timeout: T});
+      assert.match(await page.getByTestId("error").textContent(), /^Could not join lobby: /);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
       await mallory.close();
       assert.deepEqual(alice.page.errors, []);
       assert.deepEqual(bob.page.errors, []);
@@ -175,7 +169,7 @@ test("the chat page in Chromium on a 2-node cluster", {timeout: 240000}, async (
       await shot(alice.page, "alice-node1-killed");
     });
   } catch (e) {
-    dump();
+    h.dumpLogs(nodes);
     throw e;
   } finally {
     if (browser) await browser.closeAll();

@@ -7,6 +7,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as h from "./harness.mjs";
+import * as p from "./peers.mjs";
 
 test("history reaches a node started later", {timeout: 120000}, async () => {
   const [n1] = await h.startCluster(1);
@@ -26,7 +27,7 @@ test("history reaches a node started later", {timeout: 120000}, async () => {
     ann.close();
     bob.close();
   } catch (e) {
-    h.markFailed();
+    h.dumpLogs([n1, n2]);
     throw e;
   } finally {
     await n2.kill();
@@ -49,7 +50,7 @@ test("a restarted node answers a rejoin with the history", {timeout: 120000}, as
     ann.close();
     bob.close();
   } catch (e) {
-    h.markFailed();
+    h.dumpLogs([n1, n2]);
     throw e;
   } finally {
     await n2.kill();
@@ -62,7 +63,7 @@ test("a PubSub-only Elixir node never gets room broadcasts", {timeout: 180000}, 
   const [n1, n2] = await h.startCluster(2);
   let peer;
   try {
-    peer = await h.startElixirPeer({host: h.nextAddress(), distPort: n1.distPort,
+    peer = await p.startElixirPeer({host: h.nextAddress(), distPort: n1.distPort,
                                     cookie: n1.cookie, alive: "plain",
                                     channels: false});
     assert.equal(await peer.eval(`Code.ensure_loaded?(Phoenix.Channel.Server)`), "false");
@@ -94,9 +95,7 @@ test("a PubSub-only Elixir node never gets room broadcasts", {timeout: 180000}, 
     ann.close();
     bob.close();
   } catch (e) {
-    h.markFailed();
-    for (const n of [n1, n2])
-      console.error(`--- ${n.name} log:\n${n.logTail(`${n.alive}.${n.starts}`)}`);
+    h.dumpLogs([n1, n2]);
     throw e;
   } finally {
     if (peer) await peer.stop();

@@ -8,6 +8,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import * as h from "./harness.mjs";
+import * as p from "./peers.mjs";
 
 const T = 15000;
 
@@ -15,20 +16,13 @@ test("an Elixir peer shares room:lobby with browsers and clients", {timeout: 240
   let nodes = [];
   let peer;
   let browser;
-  const dump = () => {
-    h.markFailed();
-    for (const n of nodes)
-      console.error(`--- ${n.name} log:\n${n.logTail(`${n.alive}.${n.starts}`)}`);
-  };
-  const t = {test: (name, fn) => t0.test(name, async () => {
-    try { await fn(); } catch (e) { dump(); throw e; }
-  })};
+  const t = h.loggedSubtests(t0, () => nodes);
   try {
     h.requireProgram("elixir", "elixir");
-    h.requireProgram(h.CHROMIUM, "chromium");
+    h.requireProgram(p.CHROMIUM, "chromium");
     nodes = await h.startCluster(2);
     const [n1, n2] = nodes;
-    peer = await h.startElixirPeer({host: h.nextAddress(), distPort: n1.distPort,
+    peer = await p.startElixirPeer({host: h.nextAddress(), distPort: n1.distPort,
                                     cookie: n1.cookie, alive: "ex"});
     const A = "Chat.PubSub.Adapter";
     const atom = (s) => `:"${s}"`;
@@ -52,7 +46,7 @@ test("an Elixir peer shares room:lobby with browsers and clients", {timeout: 240
 
     let alice, context, bob;
     await t.test("browser and client messages arrive as %Phoenix.Socket.Broadcast{}, once each", async () => {
-      browser = await h.launchChromium();
+      browser = await p.launchChromium();
       context = await browser.newContext();
       alice = await context.newPage();
       await alice.goto(n1.url);
@@ -120,7 +114,7 @@ test("an Elixir peer shares room:lobby with browsers and clients", {timeout: 240
     });
     if (bob) await bob.close();
   } catch (e) {
-    dump();
+    h.dumpLogs(nodes);
     throw e;
   } finally {
     if (browser) await browser.closeAll();

@@ -1,9 +1,9 @@
 // The chat's end-to-end test harness: cafe-chat nodes as child processes
 // (each on its own 127.0.0.N, all on one distribution port without EPMD),
 // clustered and probed; the official phoenix client in Node over `ws`; raw
-// WebSocket and TCP clients; a TCP proxy that fails over between nodes;
-// Chromium through playwright-core; an Elixir peer running the
-// Phoenix.PubSub test double. Every process it starts is killed by PID on
+// WebSocket and TCP clients (peers.mjs: what runs beside the nodes: a
+// failover proxy, Chromium, an Elixir peer). Every process it starts is
+// killed by PID on
 // every path: at the end of a test, on exit, and by a watchdog if this
 // process dies without running its handlers.
 import {spawn} from "node:child_process";
@@ -62,7 +62,18 @@ function writePids() {
   fs.writeFileSync(pidFile, [...children.keys()].map((p) => `${p}\n`).join(""));
 }
 
-function killGroup(pid) {
+/**
+ * Tracks a process this harness did not spawn itself (Chromium's, started
+ * by playwright-core): it is killed like the others, and forgotten when it
+ * exits.
+ */
+export function adoptProcess(proc) {
+  children.set(proc.pid, proc);
+  writePids();
+  proc.once("exit", () => { children.delete(proc.pid); writePids(); });
+}
+
+export function killGroup(pid) {
   try { process.kill(-pid, "SIGKILL"); } catch {}
   try { process.kill(pid, "SIGKILL"); } catch {}
 }
@@ -146,6 +157,23 @@ while read -r p; do kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null
 }
 
 // -- waiting ----------------------------------------------------------------
+
+/** Marks the run failed (its work files stay) and prints each node's log tail. */
+export function dumpLogs(nodes) {
+  markFailed();
+  for (const n of nodes)
+    console.error(`--- ${n.name} log:\n${n.logTail(`${n.alive}.${n.starts}`)}`);
+}
+
+/**
+ * Subtests of `t0` run in order; a failing one dumps the logs of the
+ * nodes `nodes()` names at that moment, then fails.
+ */
+export function loggedSubtests(t0, nodes) {
+  return {test: (name, fn) => t0.test(name, async () => {
+    try { await fn(); } catch (e) { dumpLogs(nodes()); throw e; }
+  })};
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -562,131 +590,4 @@ export function rawSocket(node, {origin, query = "vsn=2.0.0", headers} = {}) {
     });
     ws.on("error", (e) => reject(e));
   });
-}
-
-// -- a TCP proxy that fails over --------------------------------------------
-
-/**
- * A TCP proxy on 127.0.0.1 that sends each new connection to the first of
- * `upstreams()` that accepts it, as a load balancer with health checks
- * would; when either side closes, so does the other. The page behind it
- * keeps one origin while nodes come and go.
- */
-export async function startProxy(upstreams) {
-  const conns = new Set();
-  const server = net.createServer((client) => {
-    conns.add(client);
-    client.on("close", () => conns.delete(client));
-    client.pause();
-    const list = upstreams();
-    const tryNext = (i) => {
-      if (i >= list.length) { client.destroy(); return; }
-      const up = net.connect(list[i].port, list[i].host);
-      up.once("error", () => { up.destroy(); tryNext(i + 1); });
-      up.once("connect", () => {
-        up.removeAllListeners("error");
-        conns.add(up);
-        up.on("close", () => { conns.delete(up); client.destroy(); });
-        up.on("error", () => client.destroy());
-        client.on("error", () => up.destroy());
-        client.on("close", () => up.destroy());
-        client.pipe(up);
-        up.pipe(client);
-        client.resume();
-      });
-    };
-    tryNext(0);
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: server.address().port,
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => {
-      for (const c of conns) c.destroy();
-      server.close(() => r());
-    }),
-  };
-}
-
-// -- Chromium ----------------------------------------------------------------
-
-export const CHROMIUM = "/usr/bin/chromium";
-
-/** Debian's Chromium through playwright-core (never a downloaded browser). */
-export async function launchChromium() {
-  requireProgram(CHROMIUM, "chromium");
-  const {chromium} = await import("playwright-core");
-  const server = await chromium.launchServer({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox"],
-    headless: true,
-  });
-  const proc = server.process();
-  children.set(proc.pid, proc);
-  writePids();
-  proc.once("exit", () => { children.delete(proc.pid); writePids(); });
-  const browser = await chromium.connect(server.wsEndpoint());
-  browser.closeAll = async () => {
-    try { await browser.close(); } catch {}
-    try { await server.close(); } catch {}
-    killGroup(proc.pid);
-  };
-  return browser;
-}
-
-// -- the Elixir peer (tests/support/phoenix_pubsub/peer.exs) ---------------
-
-export const PEER_EXS = path.join(REPO, "tests/support/phoenix_pubsub/peer.exs");
-
-/**
- * An Elixir node running the Phoenix.PubSub test double with pubsub
- * `pubsub`, without EPMD on `distPort` of `host` (like the chat nodes):
- * `await peer.eval("Elixir expression")` answers the inspected value.
- */
-export async function startElixirPeer({host, distPort, cookie,
-                                       pubsub = "Chat.PubSub", alive = "ex",
-                                       channels = true}) {
-  requireProgram("elixir", "elixir");
-  const name = `${alive}@${host}`;
-  const lines = new Inbox();
-  const child = startProcess("elixir", [
-    "--name", name, "--cookie", cookie,
-    "--erl", `-start_epmd false -erl_epmd_port ${distPort} ` +
-             `-kernel inet_dist_use_interface {${host.split(".").join(",")}} ` +
-             "+sbwt none +sbwtdcpu none +sbwtdio none",
-    PEER_EXS, `pubsub=${pubsub}`,
-  ], {logName: alive, stdin: true,
-      env: channels ? undefined : {PHX_PEER_CHANNELS: "false"},
-      onLine: (l) => {
-    if (l.startsWith("@@phx ")) lines.put(l.slice(6));
-  }});
-  const exited = child.exited.then((r) => {
-    throw new Error(`elixir peer exited: ${JSON.stringify(r)}`);
-  });
-  exited.catch(() => {});
-  const ready = await withTimeout(Promise.race([lines.next(), exited]), 60000,
-                                  "the elixir peer's ready line");
-  if (ready !== `ready :"${name}"`)
-    throw new Error(`unexpected peer line: ${ready}`);
-  let chain = Promise.resolve();
-  const peer = {
-    name, child,
-    /** One expression (a line); resolves with the inspected value or throws. */
-    eval(expr, timeout = 30000) {
-      const run = chain.then(async () => {
-        child.stdin.write(expr.replace(/\n/g, " ") + "\n");
-        const line = await withTimeout(Promise.race([lines.next(), exited]),
-                                       timeout, `peer answer to ${expr}`);
-        if (!line.startsWith("ok ")) throw new Error(`${expr} -> ${line}`);
-        return line.slice(3);
-      });
-      chain = run.catch(() => {});
-      return run;
-    },
-    async stop() {
-      try { child.stdin.end(); } catch {}
-      return killProcess(child, "SIGTERM", 5000);
-    },
-  };
-  return peer;
 }

@@ -37,14 +37,7 @@ async function stillServes(node, tag) {
 
 test("cafe-chat's limits", {timeout: 300000}, async (t0) => {
   let nodes = [];
-  const dump = () => {
-    h.markFailed();
-    for (const n of nodes)
-      console.error(`--- ${n.name} log:\n${n.logTail(`${n.alive}.${n.starts}`)}`);
-  };
-  const t = {test: (name, fn) => t0.test(name, async () => {
-    try { await fn(); } catch (e) { dump(); throw e; }
-  })};
+  const t = h.loggedSubtests(t0, () => nodes);
   try {
     // One node with the default origin rule, one with an allow-list.
     nodes = await h.startCluster(1);
@@ -279,7 +272,7 @@ test("cafe-chat's limits", {timeout: 300000}, async (t0) => {
 
     await witness.close();
   } catch (e) {
-    dump();
+    h.dumpLogs(nodes);
     throw e;
   } finally {
     await Promise.all(nodes.map((x) => x.kill()));

@@ -20,15 +20,8 @@ function assertMessage(m, {user, body, node}) {
 
 test("the official phoenix client against a 2-node cafe-chat", {timeout: 240000}, async (t0) => {
   let nodes = [];
-  const dump = () => {
-    h.markFailed();
-    for (const n of nodes)
-      console.error(`--- ${n.name} log:\n${n.logTail(`${n.alive}.${n.starts}`)}`);
-  };
   // Subtests in order; a failing one keeps the logs and work files.
-  const t = {test: (name, fn) => t0.test(name, async () => {
-    try { await fn(); } catch (e) { dump(); throw e; }
-  })};
+  const t = h.loggedSubtests(t0, () => nodes);
   const open = [];
   const client = async (node, opts) => {
     const c = await h.connectClient(node, opts);
@@ -262,7 +255,7 @@ test("the official phoenix client against a 2-node cafe-chat", {timeout: 240000}
       await ed.inbox.next((m) => m.body === "after restart");
     });
   } catch (e) {
-    dump();
+    h.dumpLogs(nodes);
     throw e;
   } finally {
     for (const c of open) c.socket.disconnect();
