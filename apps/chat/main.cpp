@@ -23,6 +23,7 @@
 #include "cafe/rpc/server.hpp"
 #include "cafe/runtime/node_config.hpp"
 #include "cafe/runtime/node_options.hpp"
+#include "cafe/runtime/open_files_limit.hpp"
 #include "cafe/runtime/system.hpp"
 #include "cafe/services/start_node.hpp"
 #include "http/server.hpp"
@@ -111,6 +112,13 @@ int main(int argc, char** argv) {
       = values["allowed-origin"].as<std::vector<std::string>>();
 
   runtime::system sys{*opts};
+  // Every client is a descriptor: without this, a few hundred clients
+  // reach a soft limit of 1,024 and accepts fail.
+  auto fds = runtime::raise_open_files_limit();
+  if (fds.soft < chat_opts.http.max_connections + 64)
+    logger().warn("open files limit {} (hard {}): fewer clients than "
+                  "max_connections {} fit",
+                  fds.soft, fds.hard, chat_opts.http.max_connections);
   auto started = services::start_node(sys.io_context(),
                                       runtime::node_config(*opts));
   if (!started) {

@@ -6,8 +6,11 @@ namespace cafe::chat::rooms {
 
 namespace {
 
+// Messages of the same millisecond keep the order they arrived in: a reply
+// that a client sent after seeing a message can carry the same timestamp,
+// and another node's id says nothing about which came first.
 bool earlier(const chat_message& x, const chat_message& y) {
-  return x.at_ms != y.at_ms ? x.at_ms < y.at_ms : x.id < y.id;
+  return x.at_ms < y.at_ms;
 }
 
 } // namespace

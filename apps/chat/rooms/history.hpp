@@ -9,8 +9,8 @@
 
 namespace cafe::chat::rooms {
 
-/// The last `capacity` messages of a room, ordered by time (then id), each
-/// id at most once. Every node keeps one per room and they converge: a
+/// The last `capacity` messages of a room, ordered by time (then by arrival),
+/// each id at most once. Every node keeps one per room and they converge: a
 /// message arrives live or in another node's history, in any order.
 class history {
 public:

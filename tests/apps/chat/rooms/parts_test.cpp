@@ -104,6 +104,22 @@ TEST(history, keeps_the_last_n_in_time_order_once_each) {
   EXPECT_EQ(h.messages().size(), 3u);
 }
 
+TEST(history, keeps_arrival_order_within_a_millisecond) {
+  history h{10};
+  auto msg = [](std::string id, int64_t at) {
+    return chat_message{std::move(id), "u", "b", at, "n"};
+  };
+  // A reply from another node, sent after "z" was seen, in the same ms.
+  EXPECT_TRUE(h.add(msg("z", 10)));
+  EXPECT_TRUE(h.add(msg("a", 10)));
+  EXPECT_TRUE(h.add(msg("m", 5)));
+  h.merge({msg("b", 10), msg("y", 10)});
+  std::vector<std::string> ids;
+  for (auto& m : h.messages())
+    ids.push_back(m.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"m", "z", "a", "b", "y"}));
+}
+
 TEST(rate_limit, refills_at_its_rate) {
   rate_limit limit{2, 3};
   auto t = rate_limit::clock::time_point{};
