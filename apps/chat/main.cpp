@@ -9,6 +9,7 @@
 //   open http://localhost:8080/
 
 #include "app/chat_app.hpp"
+#include "app/heap_trimmer.hpp"
 #include "cafe/actor/bridge.hpp"
 #include "cafe/discovery/actor_events.hpp"
 #include "cafe/discovery/setup.hpp"
@@ -202,6 +203,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   app->attach(*server);
+  auto trimmer = chat::app::heap_trimmer::start(sys.io_context(), {});
+  sys.on_shutdown([trimmer] { trimmer->stop(); });
   // Runs first (registered last): clients get 1001 and reconnect elsewhere
   // while the node is still up, then no new calls.
   sys.on_shutdown([s = *server, &rpc_server] {

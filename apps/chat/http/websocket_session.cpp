@@ -1,13 +1,13 @@
 #include "http/websocket_session.hpp"
 
 #include "cafe/log.hpp"
+#include "http/frame_queue.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -409,7 +409,7 @@ private:
   net::steady_timer write_timer_;
   steady_clock::time_point last_read_;
   std::shared_ptr<client_handler> handler_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  frame_queue queue_;
   uint64_t writes_done_ = 0;
   uint64_t writes_seen_ = 0;
   std::optional<websocket::close_reason> close_;

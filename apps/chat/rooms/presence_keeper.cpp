@@ -8,6 +8,7 @@
 #include "rooms/sync_wire.hpp"
 
 #include <caf/send.hpp>
+#include <utility>
 
 namespace cafe::chat::rooms {
 
@@ -32,11 +33,31 @@ void count(self_ptr self, const context& ctx) {
   ctx.census->update(self->state.table.users_per_room());
 }
 
-void changed(self_ptr self, const context& ctx, const presence_diff& diff) {
+void merge_into(presence_diff& into, presence_diff more) {
+  for (auto& [room, d] : more) {
+    auto& slot = into[room];
+    slot.joins.insert(slot.joins.end(),
+                      std::make_move_iterator(d.joins.begin()),
+                      std::make_move_iterator(d.joins.end()));
+    slot.leaves.insert(slot.leaves.end(),
+                       std::make_move_iterator(d.leaves.begin()),
+                       std::make_move_iterator(d.leaves.end()));
+  }
+}
+
+void schedule_flush(self_ptr self) {
+  if (self->state.flush_pending)
+    return;
+  self->state.flush_pending = true;
+  self->delayed_send(self, flush_delay, flush_atom::value);
+}
+
+/// The rooms hear of `diff` with the next flush.
+void changed(self_ptr self, presence_diff diff) {
   if (diff.empty())
     return;
-  route(ctx, diff);
-  count(self, ctx);
+  merge_into(self->state.room_changes, std::move(diff));
+  schedule_flush(self);
 }
 
 heartbeat my_heartbeat(self_ptr self, const context& ctx) {
@@ -48,19 +69,16 @@ heartbeat my_heartbeat(self_ptr self, const context& ctx) {
   return hb;
 }
 
-void merge_into(presence_diff& into, presence_diff more) {
-  for (auto& [room, d] : more) {
-    auto& slot = into[room];
-    slot.joins.insert(slot.joins.end(), d.joins.begin(), d.joins.end());
-    slot.leaves.insert(slot.leaves.end(), d.leaves.begin(), d.leaves.end());
+/// The local changes for the peers: joins, then the refs that left.
+presence_delta delta_of(const context& ctx, const presence_diff& changes) {
+  presence_delta delta;
+  delta.node = ctx.node_name;
+  for (auto& [room, d] : changes) {
+    delta.joins.insert(delta.joins.end(), d.joins.begin(), d.joins.end());
+    for (auto& e : d.leaves)
+      delta.leaves.push_back(e.phx_ref);
   }
-}
-
-void schedule_flush(self_ptr self) {
-  if (self->state.flush_pending)
-    return;
-  self->state.flush_pending = true;
-  self->delayed_send(self, flush_delay, flush_atom::value);
+  return delta;
 }
 
 void on_sync(self_ptr self, const context& ctx, const etf::term& msg) {
@@ -78,7 +96,7 @@ void on_sync(self_ptr self, const context& ctx, const etf::term& msg) {
     bool first = !self->state.heard.contains(hb->node);
     self->state.heard[hb->node] = std::chrono::steady_clock::now();
     ctx.peers->chat_node_seen(hb->node);
-    changed(self, ctx, self->state.table.replace(hb->node, hb->presences));
+    changed(self, self->state.table.replace(hb->node, hb->presences));
     for (auto& room : hb->rooms)
       if (valid_room_name(room))
         dir->open(room);
@@ -86,11 +104,21 @@ void on_sync(self_ptr self, const context& ctx, const etf::term& msg) {
     // room asks it for what it holds (rooms opened before it was known,
     // e.g. while this node was rejoining the cluster).
     if (first) {
+      self->state.full_set_due = true;
       schedule_flush(self);
       for (auto& room : dir->names())
         if (auto r = dir->find(room))
           caf::anon_send(*r, sync_with_atom::value, hb->node);
     }
+  } else if (auto delta = std::get_if<presence_delta>(&*decoded)) {
+    // Before a peer's first heartbeat its deltas mean nothing: the
+    // heartbeat brings the whole set.
+    auto i = self->state.heard.find(delta->node);
+    if (delta->node == ctx.node_name || i == self->state.heard.end())
+      return;
+    i->second = std::chrono::steady_clock::now();
+    changed(self, self->state.table.apply(delta->node, std::move(delta->joins),
+                                          delta->leaves));
   } else if (auto req = std::get_if<history_request>(&*decoded)) {
     if (req->reply_to == ctx.node_name)
       return;
@@ -120,13 +148,14 @@ caf::behavior presence_keeper(self_ptr self, context_ptr ctx) {
   self->send(self, tick_atom::value);
   return {
     [=](const track_request& req) {
-      merge_into(self->state.local_changes, self->state.table.track(req.entry));
-      schedule_flush(self);
+      auto diff = self->state.table.track(req.entry);
+      merge_into(self->state.local_changes, diff);
+      changed(self, std::move(diff));
     },
     [=](const untrack_request& req) {
-      merge_into(self->state.local_changes,
-                 self->state.table.untrack(req.phx_ref));
-      schedule_flush(self);
+      auto diff = self->state.table.untrack(req.phx_ref);
+      merge_into(self->state.local_changes, diff);
+      changed(self, std::move(diff));
     },
     [=](const presence_hello& hello) {
       if (auto dir = ctx->rooms.lock())
@@ -144,7 +173,7 @@ caf::behavior presence_keeper(self_ptr self, context_ptr ctx) {
         if (now - i->second > limit) {
           logger().info("cafe-chat peer {} silent for {} ms: its users leave",
                         i->first, limit.count());
-          changed(self, *ctx, self->state.table.drop(i->first));
+          changed(self, self->state.table.drop(i->first));
           i = heard.erase(i);
         } else {
           ++i;
@@ -156,20 +185,29 @@ caf::behavior presence_keeper(self_ptr self, context_ptr ctx) {
     },
     [=](flush_atom) {
       self->state.flush_pending = false;
-      auto local = std::move(self->state.local_changes);
-      self->state.local_changes.clear();
-      changed(self, *ctx, local);
-      ctx->peers->sync_broadcast(encode(my_heartbeat(self, *ctx)));
+      auto local = std::exchange(self->state.local_changes, {});
+      auto all = std::exchange(self->state.room_changes, {});
+      if (!all.empty()) {
+        route(*ctx, all);
+        count(self, *ctx);
+      }
+      // Changes go out as a delta: a heartbeat carries every local entry,
+      // and one per flush made a join storm cost every peer O(N) per join.
+      if (std::exchange(self->state.full_set_due, false))
+        ctx->peers->sync_broadcast(encode(my_heartbeat(self, *ctx)));
+      else if (!local.empty())
+        ctx->peers->sync_broadcast(encode(delta_of(*ctx, local)));
     },
     [=](actor::nodeup_atom, etf::atom node) {
       ctx->peers->node_up(std::string{node.text()});
+      self->state.full_set_due = true;
       schedule_flush(self);
     },
     [=](actor::nodedown_atom, etf::atom node) {
       std::string name{node.text()};
       ctx->peers->node_down(name);
       self->state.heard.erase(name);
-      changed(self, *ctx, self->state.table.drop(name));
+      changed(self, self->state.table.drop(name));
     },
     [=](const etf::term& msg) { on_sync(self, *ctx, msg); },
   };

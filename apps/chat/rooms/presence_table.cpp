@@ -1,9 +1,24 @@
 #include "rooms/presence_table.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <set>
 
 namespace cafe::chat::rooms {
+
+namespace {
+
+/// Orders entries and refs by phx_ref.
+struct ref_less {
+  bool operator()(const presence_entry& x, const std::string& ref) const {
+    return x.phx_ref < ref;
+  }
+  bool operator()(const std::string& ref, const presence_entry& x) const {
+    return ref < x.phx_ref;
+  }
+};
+
+} // namespace
 
 presence_table::presence_table(std::string self) : self_(std::move(self)) {
   nodes_[self_];
@@ -37,19 +52,58 @@ presence_diff presence_table::replace(const std::string& node,
   presence_diff diff;
   if (node == self_)
     return diff;
-  entries_by_ref next;
-  for (auto& e : entries) {
-    e.node = node;
-    next.emplace(e.phx_ref, std::move(e));
-  }
+  // Every heartbeat carries a node's whole set; the entries it already had
+  // stay where they are. Rebuilding the set each second reallocated
+  // thousands of long-lived entries between short-lived buffers, and the
+  // heap kept the holes.
+  std::sort(entries.begin(), entries.end(),
+            [](const presence_entry& x, const presence_entry& y) {
+              return x.phx_ref < y.phx_ref;
+            });
   auto& known = nodes_[node];
-  for (auto& [ref, e] : known)
-    if (!next.contains(ref))
-      diff[e.room].leaves.push_back(e);
-  for (auto& [ref, e] : next)
-    if (!known.contains(ref))
-      diff[e.room].joins.push_back(e);
-  known = std::move(next);
+  auto in_new = [&](const std::string& ref) {
+    return std::binary_search(entries.begin(), entries.end(), ref, ref_less{});
+  };
+  for (auto i = known.begin(); i != known.end();) {
+    if (in_new(i->first)) {
+      ++i;
+    } else {
+      diff[i->second.room].leaves.push_back(std::move(i->second));
+      i = known.erase(i);
+    }
+  }
+  for (auto& e : entries) {
+    if (known.contains(e.phx_ref))
+      continue;
+    e.node = node;
+    diff[e.room].joins.push_back(e);
+    auto ref = e.phx_ref;
+    known.emplace(std::move(ref), std::move(e));
+  }
+  return diff;
+}
+
+presence_diff presence_table::apply(const std::string& node,
+                                    std::vector<presence_entry> joins,
+                                    const std::vector<std::string>& leaves) {
+  presence_diff diff;
+  if (node == self_)
+    return diff;
+  auto& known = nodes_[node];
+  for (auto& e : joins) {
+    if (known.contains(e.phx_ref))
+      continue;
+    e.node = node;
+    diff[e.room].joins.push_back(e);
+    auto ref = e.phx_ref;
+    known.emplace(std::move(ref), std::move(e));
+  }
+  for (auto& ref : leaves) {
+    if (auto i = known.find(ref); i != known.end()) {
+      diff[i->second.room].leaves.push_back(std::move(i->second));
+      known.erase(i);
+    }
+  }
   return diff;
 }
 
@@ -101,19 +155,18 @@ std::vector<std::string> presence_table::nodes() const {
   return result;
 }
 
-boost::json::object
-presence_table::state_json(const std::vector<presence_entry>& entries) {
-  boost::json::object result;
-  for (auto& e : entries) {
-    auto& slot = result[e.user];
-    if (!slot.is_object())
-      slot = boost::json::object{{"metas", boost::json::array{}}};
-    slot.as_object()["metas"].as_array().push_back(
-      boost::json::object{{"phx_ref", e.phx_ref},
-                          {"node", e.node},
-                          {"online_at", std::to_string(e.online_at)}});
-  }
-  return result;
+void presence_table::add_meta(boost::json::object& state,
+                              const presence_entry& e) {
+  auto sp = state.storage();
+  auto& slot = state[e.user];
+  if (!slot.is_object())
+    slot.emplace_object().emplace("metas", boost::json::array(sp));
+  boost::json::object meta(sp);
+  meta.reserve(3);
+  meta.emplace("phx_ref", e.phx_ref);
+  meta.emplace("node", e.node);
+  meta.emplace("online_at", std::to_string(e.online_at));
+  slot.as_object()["metas"].as_array().push_back(std::move(meta));
 }
 
 boost::json::object presence_table::diff_json(const room_diff& diff) {

@@ -56,6 +56,12 @@ public:
   presence_diff replace(const std::string& node,
                         std::vector<presence_entry> entries);
 
+  /// `node`'s changes since it last told its set: `joins` added, the
+  /// entries of `leaves` (phx_refs) removed.
+  presence_diff apply(const std::string& node,
+                      std::vector<presence_entry> joins,
+                      const std::vector<std::string>& leaves);
+
   /// `node` is gone (nodedown, or silent too long).
   presence_diff drop(const std::string& node);
 
@@ -71,16 +77,25 @@ public:
   /// Nodes with a known set (this one included).
   std::vector<std::string> nodes() const;
 
-  /// Phoenix Presence's `presence_state` payload for `entries`:
+  /// Phoenix Presence's `presence_state` payload for `entries` (a range
+  /// of `presence_entry`), its tree allocated from `sp`:
   /// `{"<user>": {"metas": [{"phx_ref", "node", "online_at"}, ...]}}`.
+  template <class Entries>
   static boost::json::object
-  state_json(const std::vector<presence_entry>& entries);
+  state_json(const Entries& entries, boost::json::storage_ptr sp = {}) {
+    boost::json::object result(sp);
+    for (const presence_entry& e : entries)
+      add_meta(result, e);
+    return result;
+  }
 
   /// Phoenix Presence's `presence_diff` payload: `{"joins": ..., "leaves":
   /// ...}`, each in the `presence_state` shape.
   static boost::json::object diff_json(const room_diff& diff);
 
 private:
+  static void add_meta(boost::json::object& state, const presence_entry& e);
+
   using entries_by_ref = std::map<std::string, presence_entry>;
 
   std::string self_;

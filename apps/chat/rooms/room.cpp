@@ -10,6 +10,7 @@
 #include <caf/send.hpp>
 #include <chrono>
 #include <functional>
+#include <ranges>
 
 namespace cafe::chat::rooms {
 
@@ -41,11 +42,14 @@ void accept_join(self_ptr self, const context& ctx, join_request req) {
   req.who->join_reply(st.topic, req.join_ref, true,
                       {{"history", history_json(st.history)},
                        {"node", ctx.node_name}});
-  std::vector<presence_entry> present;
-  for (auto& [ref, e] : st.presences)
-    present.push_back(e);
+  // A room of N members answers each join with N entries: built in one
+  // growing block (mapped once large) instead of N small allocations
+  // between the long-lived ones, which left the heap full of holes.
+  auto sp
+    = boost::json::make_shared_resource<boost::json::monotonic_resource>();
   req.who->push(st.topic, "presence_state",
-                presence_table::state_json(present));
+                presence_table::state_json(st.presences | std::views::values,
+                                           sp));
   presence_entry entry{st.name, req.user, phx_ref, ctx.node_name,
                        now_ms() / 1000};
   st.members.emplace(req.who->id(), room_state::slot{req.who, req.join_ref,

@@ -27,19 +27,57 @@ etf::term tag() {
   return etf::atom{"cafe_chat"};
 }
 
+/// `[{Room, User, PhxRef, OnlineAt}]`.
+etf::term entries_term(const std::vector<presence_entry>& entries) {
+  std::vector<etf::term> result;
+  result.reserve(entries.size());
+  for (auto& p : entries)
+    result.push_back(
+      etf::make_tuple(bin(p.room), bin(p.user), bin(p.phx_ref), p.online_at));
+  return etf::list{std::move(result)};
+}
+
+/// The entries of `node` in `x`, or nothing if any is malformed.
+std::optional<std::vector<presence_entry>> entries_of(const etf::term& x,
+                                                      const std::string& node) {
+  auto list = x.get_if<etf::list>();
+  if (!list)
+    return std::nullopt;
+  std::vector<presence_entry> result;
+  result.reserve(list->elements.size());
+  for (auto& p : list->elements) {
+    auto e = p.get_if<etf::tuple>();
+    if (!e || e->size() != 4)
+      return std::nullopt;
+    auto room = text((*e)[0]);
+    auto user = text((*e)[1]);
+    auto ref = text((*e)[2]);
+    auto at = (*e)[3].get_if<int64_t>();
+    if (!room || !user || !ref || !at)
+      return std::nullopt;
+    result.push_back(
+      {std::move(*room), std::move(*user), std::move(*ref), node, *at});
+  }
+  return result;
+}
+
 } // namespace
 
 etf::term encode(const heartbeat& x) {
   std::vector<etf::term> rooms;
   for (auto& r : x.rooms)
     rooms.push_back(bin(r));
-  std::vector<etf::term> presences;
-  for (auto& p : x.presences)
-    presences.push_back(
-      etf::make_tuple(bin(p.room), bin(p.user), bin(p.phx_ref), p.online_at));
   return etf::make_tuple(tag(), etf::atom{"heartbeat"}, etf::atom{x.node},
                          x.incarnation, etf::list{std::move(rooms)},
-                         etf::list{std::move(presences)});
+                         entries_term(x.presences));
+}
+
+etf::term encode(const presence_delta& x) {
+  std::vector<etf::term> leaves;
+  for (auto& ref : x.leaves)
+    leaves.push_back(bin(ref));
+  return etf::make_tuple(tag(), etf::atom{"presence_delta"}, etf::atom{x.node},
+                         entries_term(x.joins), etf::list{std::move(leaves)});
 }
 
 etf::term encode(const history_request& x) {
@@ -65,8 +103,7 @@ std::optional<sync_message> decode_sync(const etf::term& x, int64_t now_ms) {
     auto node = text((*t)[2]);
     auto inc = (*t)[3].get_if<int64_t>();
     auto rooms = (*t)[4].get_if<etf::list>();
-    auto presences = (*t)[5].get_if<etf::list>();
-    if (!node || !inc || !rooms || !presences)
+    if (!node || !inc || !rooms)
       return std::nullopt;
     hb.node = std::move(*node);
     hb.incarnation = *inc;
@@ -76,20 +113,30 @@ std::optional<sync_message> decode_sync(const etf::term& x, int64_t now_ms) {
         return std::nullopt;
       hb.rooms.push_back(std::move(*name));
     }
-    for (auto& p : presences->elements) {
-      auto e = p.get_if<etf::tuple>();
-      if (!e || e->size() != 4)
-        return std::nullopt;
-      auto room = text((*e)[0]);
-      auto user = text((*e)[1]);
-      auto ref = text((*e)[2]);
-      auto at = (*e)[3].get_if<int64_t>();
-      if (!room || !user || !ref || !at)
-        return std::nullopt;
-      hb.presences.push_back(
-        {std::move(*room), std::move(*user), std::move(*ref), hb.node, *at});
-    }
+    auto presences = entries_of((*t)[5], hb.node);
+    if (!presences)
+      return std::nullopt;
+    hb.presences = std::move(*presences);
     return hb;
+  }
+  if (is_atom(kind, "presence_delta") && t->size() == 5) {
+    auto node = text((*t)[2]);
+    auto leaves = (*t)[4].get_if<etf::list>();
+    if (!node || !leaves)
+      return std::nullopt;
+    presence_delta delta;
+    delta.node = std::move(*node);
+    auto joins = entries_of((*t)[3], delta.node);
+    if (!joins)
+      return std::nullopt;
+    delta.joins = std::move(*joins);
+    for (auto& l : leaves->elements) {
+      auto ref = text(l);
+      if (!ref)
+        return std::nullopt;
+      delta.leaves.push_back(std::move(*ref));
+    }
+    return delta;
   }
   if (is_atom(kind, "history_request")) {
     auto room = text((*t)[2]);

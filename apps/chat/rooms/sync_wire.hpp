@@ -20,12 +20,22 @@ inline constexpr std::string_view sync_topic = "cafe_chat:sync";
 
 /// `{cafe_chat, heartbeat, Node, Incarnation, Rooms, Presences}`: a node's
 /// rooms (those it holds history of) and its full presence set, every tick
-/// and after changes. `Presences` is `[{Room, User, PhxRef, OnlineAt}]`.
+/// and when a peer is new. `Presences` is `[{Room, User, PhxRef, OnlineAt}]`.
 struct heartbeat {
   std::string node;
   int64_t incarnation = 0;
   std::vector<std::string> rooms;
   std::vector<presence_entry> presences;
+};
+
+/// `{cafe_chat, presence_delta, Node, Joins, Leaves}`: a node's local
+/// changes since its last message, shortly after they happen (the full set
+/// follows with the next heartbeat). `Joins` is `[{Room, User, PhxRef,
+/// OnlineAt}]`, `Leaves` `[PhxRef]`.
+struct presence_delta {
+  std::string node;
+  std::vector<presence_entry> joins;
+  std::vector<std::string> leaves;
 };
 
 /// `{cafe_chat, history_request, Room, ReplyNode}`: a node that has just
@@ -42,9 +52,11 @@ struct history_answer {
   std::vector<chat_message> messages;
 };
 
-using sync_message = std::variant<heartbeat, history_request, history_answer>;
+using sync_message
+  = std::variant<heartbeat, presence_delta, history_request, history_answer>;
 
 etf::term encode(const heartbeat& x);
+etf::term encode(const presence_delta& x);
 etf::term encode(const history_request& x);
 etf::term encode(const history_answer& x);
 

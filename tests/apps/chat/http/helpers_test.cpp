@@ -1,6 +1,8 @@
-// The front's pure helpers: targets, origins, subprotocols, static files.
+// The front's pure helpers: targets, origins, subprotocols, static files,
+// the frame queue.
 
 #include "cafe/test/env.hpp"
+#include "http/frame_queue.hpp"
 #include "http/origin.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
@@ -169,3 +171,32 @@ TEST(static_files, resolves_inside_the_root_only) {
 }
 
 } // namespace
+
+TEST(frame_queue, is_a_fifo_that_keeps_nothing_once_drained) {
+  frame_queue q;
+  EXPECT_TRUE(q.empty());
+  auto frame = [](int i) {
+    return std::make_shared<const std::string>(std::to_string(i));
+  };
+  // A burst with the oldest frame taken now and then, as writes complete.
+  int next_in = 0;
+  int next_out = 0;
+  for (int round = 0; round < 100; ++round) {
+    for (int k = 0; k < 7; ++k)
+      q.push_back(frame(next_in++));
+    for (int k = 0; k < 5; ++k) {
+      ASSERT_EQ(*q.front(), std::to_string(next_out++));
+      q.pop_front();
+    }
+  }
+  EXPECT_EQ(q.size(), 200u);
+  // Dropped from the back (a slow client), but the one in flight.
+  while (q.size() > 1)
+    q.pop_back();
+  EXPECT_EQ(*q.front(), std::to_string(next_out));
+  EXPECT_EQ(*q.back(), std::to_string(next_out));
+  q.pop_front();
+  EXPECT_TRUE(q.empty());
+  q.push_back(frame(1));
+  EXPECT_EQ(q.size(), 1u);
+}

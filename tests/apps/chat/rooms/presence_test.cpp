@@ -46,6 +46,13 @@ TEST(presence_table, a_peer_set_is_replaced_wholesale_and_dropped) {
   EXPECT_EQ(d["dev"].leaves.size(), 1u);
   EXPECT_EQ(d["dev"].leaves[0].phx_ref, "b2");
   EXPECT_FALSE(d.contains("lobby"));
+  EXPECT_EQ(d["dev"].joins[0].node, "b@h");
+  // The same set in another order, with a duplicate, changes nothing.
+  EXPECT_TRUE(
+    t.replace("b@h", {entry("dev", "cy", "b3"), entry("lobby", "bob", "b1"),
+                      entry("dev", "cy", "b3")})
+      .empty());
+  EXPECT_EQ(t.in_room("lobby").size(), 1u);
   // Nobody replaces this node's own set.
   EXPECT_TRUE(t.replace("a@h", {entry("x", "y", "z")}).empty());
   d = t.drop("b@h");
@@ -54,9 +61,35 @@ TEST(presence_table, a_peer_set_is_replaced_wholesale_and_dropped) {
   EXPECT_TRUE(t.in_room("lobby").empty());
 }
 
+TEST(presence_table, a_peer_delta_adds_and_removes_entries) {
+  presence_table t{"a@h"};
+  t.replace("b@h", {entry("lobby", "bob", "b1")});
+  auto d = t.apply("b@h",
+                   {entry("lobby", "cy", "b2"), entry("dev", "di", "b3")},
+                   {"b1", "unknown"});
+  EXPECT_EQ(d["lobby"].joins.size(), 1u);
+  EXPECT_EQ(d["lobby"].joins[0].node, "b@h");
+  ASSERT_EQ(d["lobby"].leaves.size(), 1u);
+  EXPECT_EQ(d["lobby"].leaves[0].phx_ref, "b1");
+  EXPECT_EQ(d["dev"].joins.size(), 1u);
+  EXPECT_EQ(t.in_room("lobby").size(), 1u);
+  // Known joins change nothing; this node's own set is not a peer's.
+  EXPECT_TRUE(t.apply("b@h", {entry("lobby", "cy", "b2")}, {}).empty());
+  EXPECT_TRUE(t.apply("a@h", {entry("x", "y", "z")}, {}).empty());
+  // The next heartbeat's full set agrees: nothing changes.
+  EXPECT_TRUE(
+    t.replace("b@h", {entry("lobby", "cy", "b2"), entry("dev", "di", "b3")})
+      .empty());
+}
+
 TEST(presence_table, payloads_have_the_phoenix_presence_shape) {
-  auto state = presence_table::state_json(
-    {{"lobby", "ann", "r1", "a@h", 17}, {"lobby", "ann", "r2", "b@h", 18}});
+  std::vector<presence_entry> entries{{"lobby", "ann", "r1", "a@h", 17},
+                                      {"lobby", "ann", "r2", "b@h", 18}};
+  // Built in a resource of its own, as a room answers a join.
+  auto sp
+    = boost::json::make_shared_resource<boost::json::monotonic_resource>();
+  auto state = presence_table::state_json(entries, sp);
+  EXPECT_EQ(state.storage(), sp);
   EXPECT_EQ(
     boost::json::serialize(state),
     R"({"ann":{"metas":[{"phx_ref":"r1","node":"a@h","online_at":"17"},)"
@@ -77,6 +110,13 @@ TEST(sync_wire, messages_round_trip) {
   EXPECT_EQ(got.incarnation, 7);
   EXPECT_EQ(got.rooms, hb.rooms);
   EXPECT_EQ(got.presences, hb.presences);
+  presence_delta delta{"a@h", {{"dev", "cy", "r2", "a@h", 18}}, {"r1"}};
+  auto d = decode_sync(encode(delta), 0);
+  ASSERT_TRUE(d);
+  auto& got_delta = std::get<presence_delta>(*d);
+  EXPECT_EQ(got_delta.node, "a@h");
+  EXPECT_EQ(got_delta.joins, delta.joins);
+  EXPECT_EQ(got_delta.leaves, delta.leaves);
   auto req = decode_sync(encode(history_request{"lobby", "b@h"}), 0);
   ASSERT_TRUE(req);
   EXPECT_EQ(std::get<history_request>(*req).reply_to, "b@h");
@@ -93,6 +133,10 @@ TEST(sync_wire, anything_else_is_refused) {
         etf::make_tuple(etf::atom{"other"}, etf::atom{"heartbeat"},
                         etf::atom{"a@h"}, 1, etf::list{}, etf::list{}),
         etf::make_tuple(etf::atom{"cafe_chat"}, etf::atom{"heartbeat"},
-                        etf::atom{"a@h"}, 1, etf::list{}, etf::make_list(1))})
+                        etf::atom{"a@h"}, 1, etf::list{}, etf::make_list(1)),
+        etf::make_tuple(etf::atom{"cafe_chat"}, etf::atom{"presence_delta"},
+                        etf::atom{"a@h"}, etf::list{}, etf::make_list(1)),
+        etf::make_tuple(etf::atom{"cafe_chat"}, etf::atom{"presence_delta"},
+                        etf::atom{"a@h"}, etf::make_list(1), etf::list{})})
     EXPECT_FALSE(decode_sync(x, 0));
 }
