@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cafe::chat::rooms {
@@ -77,15 +78,15 @@ public:
   /// Nodes with a known set (this one included).
   std::vector<std::string> nodes() const;
 
-  /// Phoenix Presence's `presence_state` payload for `entries` (a range
-  /// of `presence_entry`), its tree allocated from `sp`:
+  /// Phoenix Presence's `presence_state` payload for `entries` (entries,
+  /// or a map to entries), its tree allocated from `sp`:
   /// `{"<user>": {"metas": [{"phx_ref", "node", "online_at"}, ...]}}`.
   template <class Entries>
   static boost::json::object
   state_json(const Entries& entries, boost::json::storage_ptr sp = {}) {
     boost::json::object result(sp);
-    for (const presence_entry& e : entries)
-      add_meta(result, e);
+    for (const auto& x : entries)
+      add_meta(result, entry_of(x));
     return result;
   }
 
@@ -94,6 +95,16 @@ public:
   static boost::json::object diff_json(const room_diff& diff);
 
 private:
+  static const presence_entry& entry_of(const presence_entry& x) {
+    return x;
+  }
+
+  template <class Key>
+  static const presence_entry&
+  entry_of(const std::pair<const Key, presence_entry>& x) {
+    return x.second;
+  }
+
   static void add_meta(boost::json::object& state, const presence_entry& e);
 
   using entries_by_ref = std::map<std::string, presence_entry>;

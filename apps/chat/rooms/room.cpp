@@ -10,7 +10,6 @@
 #include <caf/send.hpp>
 #include <chrono>
 #include <functional>
-#include <ranges>
 
 namespace cafe::chat::rooms {
 
@@ -48,8 +47,7 @@ void accept_join(self_ptr self, const context& ctx, join_request req) {
   auto sp
     = boost::json::make_shared_resource<boost::json::monotonic_resource>();
   req.who->push(st.topic, "presence_state",
-                presence_table::state_json(st.presences | std::views::values,
-                                           sp));
+                presence_table::state_json(st.presences, sp));
   presence_entry entry{st.name, req.user, phx_ref, ctx.node_name,
                        now_ms() / 1000};
   st.members.emplace(req.who->id(), room_state::slot{req.who, req.join_ref,
