@@ -118,6 +118,11 @@ void peers::sync_direct(const std::string& node, const etf::term& msg) {
   pubsub_->direct_broadcast(etf::atom{node}, std::string{sync_topic}, msg);
 }
 
+void peers::sync_chat_nodes(const etf::term& msg) {
+  for (auto& n : chat_nodes())
+    sync_direct(n, msg);
+}
+
 void peers::ask_loop() {
   for (;;) {
     question q;

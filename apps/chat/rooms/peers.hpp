@@ -72,6 +72,11 @@ public:
   void sync_broadcast(const etf::term& msg);
   void sync_direct(const std::string& node, const etf::term& msg);
 
+  /// A sync message that only cafe-chat nodes have a use for (presence
+  /// deltas), to the known ones: other nodes are not sent more than the
+  /// heartbeats by which a new chat node makes itself known.
+  void sync_chat_nodes(const etf::term& msg);
+
 private:
   void ask_loop();
 

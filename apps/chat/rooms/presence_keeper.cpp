@@ -196,7 +196,7 @@ caf::behavior presence_keeper(self_ptr self, context_ptr ctx) {
       if (std::exchange(self->state.full_set_due, false))
         ctx->peers->sync_broadcast(encode(my_heartbeat(self, *ctx)));
       else if (!local.empty())
-        ctx->peers->sync_broadcast(encode(delta_of(*ctx, local)));
+        ctx->peers->sync_chat_nodes(encode(delta_of(*ctx, local)));
     },
     [=](actor::nodeup_atom, etf::atom node) {
       ctx->peers->node_up(std::string{node.text()});
