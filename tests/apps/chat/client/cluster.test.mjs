@@ -30,6 +30,7 @@ test("history reaches a node started later", {timeout: 120000}, async () => {
     h.dumpLogs([n1, n2]);
     throw e;
   } finally {
+    h.disconnectAll();
     await n2.kill();
     await n1.kill();
   }
@@ -53,6 +54,7 @@ test("a restarted node answers a rejoin with the history", {timeout: 120000}, as
     h.dumpLogs([n1, n2]);
     throw e;
   } finally {
+    h.disconnectAll();
     await n2.kill();
     await n1.kill();
   }
@@ -98,6 +100,7 @@ test("a PubSub-only Elixir node never gets room broadcasts", {timeout: 180000}, 
     h.dumpLogs([n1, n2]);
     throw e;
   } finally {
+    h.disconnectAll();
     if (peer) await peer.stop();
     await n2.kill();
     await n1.kill();

@@ -1,11 +1,9 @@
 // The chat's end-to-end test harness: cafe-chat nodes as child processes
 // (each on its own 127.0.0.N, all on one distribution port without EPMD),
 // clustered and probed; the official phoenix client in Node over `ws`; raw
-// WebSocket and TCP clients (peers.mjs: what runs beside the nodes: a
-// failover proxy, Chromium, an Elixir peer). Every process it starts is
-// killed by PID on
-// every path: at the end of a test, on exit, and by a watchdog if this
-// process dies without running its handlers.
+// WebSocket and TCP clients (peers.mjs: a failover proxy, Chromium, an
+// Elixir peer). Every process it starts is killed by PID on every path: at
+// the end of a test, on exit, and by a watchdog if this process dies.
 import {spawn} from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -475,6 +473,13 @@ export class Inbox {
 }
 
 /** A phoenix Socket on `node` (or a ws:// endpoint), with the `ws` transport. */
+// Sockets not yet disconnected: a test that failed half way must not leave
+// clients reconnecting, which keeps the suite alive until ctest's timeout.
+const liveSockets = new Set();
+export function disconnectAll() {
+  for (const s of [...liveSockets]) s.disconnect();
+}
+
 export function phxSocket(target, opts = {}) {
   const endPoint = typeof target === "string" ? target : target.socketUrl;
   const socket = new Socket(endPoint, {
@@ -487,6 +492,9 @@ export function phxSocket(target, opts = {}) {
   socket.onOpen(() => { socket.stats.opens += 1; });
   socket.onClose(() => { socket.stats.closes += 1; });
   socket.onError(() => { socket.stats.errors += 1; });
+  const disconnect = socket.disconnect.bind(socket);
+  socket.disconnect = (...a) => (liveSockets.delete(socket), disconnect(...a));
+  liveSockets.add(socket);
   socket.connect();
   return socket;
 }
