@@ -49,9 +49,8 @@ presence_diff presence_table::untrack(const std::string& phx_ref) {
 
 presence_diff presence_table::replace(const std::string& node,
                                       std::vector<presence_entry> entries) {
-  presence_diff diff;
   if (node == self_)
-    return diff;
+    return {};
   // Every heartbeat carries a node's whole set; the entries it already had
   // stay where they are. Rebuilding the set each second reallocated
   // thousands of long-lived entries between short-lived buffers, and the
@@ -60,27 +59,14 @@ presence_diff presence_table::replace(const std::string& node,
             [](const presence_entry& x, const presence_entry& y) {
               return x.phx_ref < y.phx_ref;
             });
-  auto& known = nodes_[node];
   auto in_new = [&](const std::string& ref) {
     return std::binary_search(entries.begin(), entries.end(), ref, ref_less{});
   };
-  for (auto i = known.begin(); i != known.end();) {
-    if (in_new(i->first)) {
-      ++i;
-    } else {
-      diff[i->second.room].leaves.push_back(std::move(i->second));
-      i = known.erase(i);
-    }
-  }
-  for (auto& e : entries) {
-    if (known.contains(e.phx_ref))
-      continue;
-    e.node = node;
-    diff[e.room].joins.push_back(e);
-    auto ref = e.phx_ref;
-    known.emplace(std::move(ref), std::move(e));
-  }
-  return diff;
+  std::vector<std::string> gone;
+  for (auto& [ref, e] : nodes_[node])
+    if (!in_new(ref))
+      gone.push_back(ref);
+  return apply(node, std::move(entries), gone);
 }
 
 presence_diff presence_table::apply(const std::string& node,

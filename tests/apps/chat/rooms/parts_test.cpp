@@ -82,11 +82,17 @@ TEST(chat_message, elixir_payloads_with_atom_keys_get_a_stable_id) {
   EXPECT_FALSE(from_term(etf::binary{"body"}, 0));
 }
 
+namespace {
+
+/// A message with only an id and a time that matter.
+chat_message msg(std::string id, int64_t at) {
+  return chat_message{std::move(id), "u", "b", at, "n"};
+}
+
+} // namespace
+
 TEST(history, keeps_the_last_n_in_time_order_once_each) {
   history h{3};
-  auto msg = [](std::string id, int64_t at) {
-    return chat_message{std::move(id), "u", "b", at, "n"};
-  };
   EXPECT_TRUE(h.add(msg("b", 20)));
   EXPECT_TRUE(h.add(msg("a", 10)));
   EXPECT_FALSE(h.add(msg("a", 10)));
@@ -106,9 +112,6 @@ TEST(history, keeps_the_last_n_in_time_order_once_each) {
 
 TEST(history, keeps_arrival_order_within_a_millisecond) {
   history h{10};
-  auto msg = [](std::string id, int64_t at) {
-    return chat_message{std::move(id), "u", "b", at, "n"};
-  };
   // A reply from another node, sent after "z" was seen, in the same ms.
   EXPECT_TRUE(h.add(msg("z", 10)));
   EXPECT_TRUE(h.add(msg("a", 10)));
